@@ -1,0 +1,83 @@
+"""``flask panel ...`` commands: set a database up, load demo data, create the admin."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+panel = AppGroup("panel", help="Set the ISP panel up and maintain it.")
+
+
+@panel.command("init")
+def init_command() -> None:
+    """Create roles and permissions, system variables and payment methods (idempotent)."""
+    from app.services.setup import initialise
+
+    counts = initialise()
+    for role, count in counts.items():
+        click.echo(f"role {role}: {count} permissions")
+
+
+@panel.command("demo-data")
+@click.option("--force", is_flag=True, help="Load even if the database already has customers.")
+def demo_data_command(force: bool) -> None:
+    """Fill the database with a small believable ISP (once)."""
+    from app.services.demo import load_demo_data
+
+    created = load_demo_data(force=force)
+    if created:
+        click.echo("demo data loaded: " + ", ".join(f"{k}={v}" for k, v in created.items()))
+    else:
+        click.echo("demo data already present; nothing loaded")
+
+
+def _generate_password() -> str:
+    # Meets FAB's complexity rule: upper, lower, digit and a symbol, 16+ characters.
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(16))
+    return f"{core}Aa1!"
+
+
+@panel.command("create-admin")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--email", default="admin@provedor.local", show_default=True)
+@click.option("--password", envvar="ADMIN_PASSWORD", default=None, help="Default: generated.")
+def create_admin_command(username: str, email: str, password: str | None) -> None:
+    """Create the first admin account and print how to log in.
+
+    A generated password is kept in ``instance/admin-password`` (mode 600) so that
+    ``make run`` can print it again on the next start.
+    """
+    from config import INSTANCE_DIR
+
+    sm = current_app.appbuilder.sm
+    keep = Path(INSTANCE_DIR) / "admin-password"
+    user = sm.find_user(username=username)
+    if user is None:
+        if not password:
+            password = _generate_password()
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            keep.write_text(password)
+            os.chmod(keep, 0o600)
+        role = sm.find_role(current_app.config["AUTH_ROLE_ADMIN"])
+        if role is None:
+            raise click.ClickException("Run `flask panel init` first: the Admin role is missing.")
+        if not sm.add_user(username, "Admin", "Provedor", email, role, password=password):
+            raise click.ClickException("The admin account could not be created.")
+    elif keep.exists() and not password:
+        password = keep.read_text().strip()
+    port = current_app.config["PORT"]
+    click.echo(
+        f"Panel: http://127.0.0.1:{port}/  user: {username}  password: {password or '(as set)'}"
+    )
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the panel's commands to the app's ``flask`` CLI."""
+    app.cli.add_command(panel)

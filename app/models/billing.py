@@ -1,0 +1,86 @@
+"""Charges (títulos) and payment booklets (carnês)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Model, Money, TimestampMixin, VersionedMixin, enum_column
+from app.models.catalogue import PaymentMethod
+from app.models.contracts import Contract
+from app.models.customers import Customer
+
+
+class ChargeStatus(enum.StrEnum):
+    """Lifecycle of a charge."""
+
+    OPEN = "open"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+
+
+class BookletStatus(enum.StrEnum):
+    """Lifecycle of a carnê."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class PaymentBooklet(TimestampMixin, Model):
+    """A carnê: a batch of monthly charges of a contract printed together."""
+
+    __tablename__ = "payment_booklets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), nullable=False, index=True)
+    status: Mapped[BookletStatus] = mapped_column(
+        enum_column(BookletStatus, "booklet_status"), nullable=False, default=BookletStatus.ACTIVE
+    )
+    installments: Mapped[int] = mapped_column(Integer, nullable=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    contract: Mapped[Contract] = relationship()
+    charges: Mapped[list[Charge]] = relationship(back_populates="booklet", order_by="Charge.due_on")
+
+
+class Charge(TimestampMixin, VersionedMixin, Model):
+    """One amount a customer owes, due on a date, for a period of a contract."""
+
+    __tablename__ = "charges"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="ck_charges_amount_not_negative"),
+        CheckConstraint("paid_amount IS NULL OR paid_amount >= 0", name="ck_charges_paid_amount"),
+        Index("ix_charges_customer_status_due", "customer_id", "status", "due_on"),
+        Index("ix_charges_contract_due", "contract_id", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), nullable=False)
+    booklet_id: Mapped[int | None] = mapped_column(ForeignKey("payment_booklets.id"), index=True)
+    payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
+    description: Mapped[str] = mapped_column(String(200), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ChargeStatus] = mapped_column(
+        enum_column(ChargeStatus, "charge_status"), nullable=False, default=ChargeStatus.OPEN
+    )
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_amount: Mapped[Decimal | None] = mapped_column(Money)
+    pix_txid: Mapped[str | None] = mapped_column(String(25), unique=True)
+    transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("charges.id"))
+
+    customer: Mapped[Customer] = relationship()
+    contract: Mapped[Contract] = relationship()
+    booklet: Mapped[PaymentBooklet | None] = relationship(back_populates="charges")
+    payment_method: Mapped[PaymentMethod | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.due_on:%d/%m/%Y}"

@@ -1,0 +1,92 @@
+"""The panel's screens and menus.
+
+Menus are grouped the way an ISP works: Clientes, Cadastros, Rede, Sistema. Category
+names are stable identifiers (they are permission names); labels are translated.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.views.catalogue import (
+    AccessPointView,
+    CityView,
+    ContractTemplateView,
+    ExtraServiceTypeView,
+    PaymentMethodView,
+    PhoneCategoryView,
+    PlanView,
+    TvPackageView,
+)
+from app.views.customers import CustomerAddressView, CustomerContactView, CustomerView
+from app.views.network import NasView, OltView, OnuView
+from app.views.plans import (
+    ChargeListView,
+    ContractListView,
+    SubscriptionActionsView,
+    SubscriptionListView,
+)
+from app.views.system import AuditLogView, SystemVariableView
+
+CUSTOMERS = "Customers"
+CATALOGUE = "Catalogue"
+NETWORK = "Network"
+SYSTEM = "System"
+
+CATEGORY_LABELS = {
+    CUSTOMERS: _l("Customers"),
+    CATALOGUE: _l("Catalogue"),
+    NETWORK: _l("Network"),
+    SYSTEM: _l("System"),
+}
+
+# (view class, menu name, label, icon, category)
+MENU = [
+    (CustomerView, "CustomerList", _l("Customers"), "fa-users", CUSTOMERS),
+    (SubscriptionListView, "SubscriptionList", _l("Subscriptions"), "fa-wifi", CUSTOMERS),
+    (ContractListView, "ContractList", _l("Contracts"), "fa-file-text-o", CUSTOMERS),
+    (ChargeListView, "ChargeList", _l("Charges"), "fa-money", CUSTOMERS),
+    (PlanView, "PlanList", _l("Plans"), "fa-tags", CATALOGUE),
+    (
+        ContractTemplateView,
+        "ContractTemplateList",
+        _l("Contract templates"),
+        "fa-file-o",
+        CATALOGUE,
+    ),
+    (PaymentMethodView, "PaymentMethodList", _l("Payment methods"), "fa-credit-card", CATALOGUE),
+    (CityView, "CityList", _l("Cities"), "fa-building", CATALOGUE),
+    (AccessPointView, "AccessPointList", _l("Access points"), "fa-map-marker", CATALOGUE),
+    (TvPackageView, "TvPackageList", _l("TV packages"), "fa-television", CATALOGUE),
+    (
+        ExtraServiceTypeView,
+        "ExtraServiceTypeList",
+        _l("Extra services"),
+        "fa-plus-square",
+        CATALOGUE,
+    ),
+    (PhoneCategoryView, "PhoneCategoryList", _l("Phone categories"), "fa-phone", CATALOGUE),
+    (OltView, "OltList", _l("OLTs"), "fa-server", NETWORK),
+    (OnuView, "OnuList", _l("ONUs"), "fa-hdd-o", NETWORK),
+    (NasView, "NasList", _l("NAS"), "fa-random", NETWORK),
+    (SystemVariableView, "SystemVariableList", _l("System variables"), "fa-sliders", SYSTEM),
+    (AuditLogView, "AuditLogList", _l("Audit trail"), "fa-history", SYSTEM),
+]
+
+# Views reached from other screens only.
+NO_MENU = [CustomerContactView, CustomerAddressView, SubscriptionActionsView]
+
+
+def register_views(appbuilder) -> None:
+    """Register every screen of the panel on ``appbuilder``."""
+    for view, name, label, icon, category in MENU:
+        appbuilder.add_view(
+            view,
+            name,
+            label=label,
+            icon=icon,
+            category=category,
+            category_label=CATEGORY_LABELS[category],
+        )
+    for view in NO_MENU:
+        appbuilder.add_view_no_menu(view)

@@ -1,0 +1,141 @@
+"""Panel configuration, read from the environment.
+
+Every setting a deployment changes comes from an environment variable, so the same
+code runs a newcomer's laptop (SQLite, jobs in-process) and a production cluster
+(PostgreSQL through ``DATABASE_URL``, Redis through ``REDIS_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "s", "sim"}
+
+
+def _development() -> bool:
+    return os.environ.get("PANEL_ENV", "development").lower() in {"development", "test"}
+
+
+def _secret_key() -> str:
+    """Return ``SECRET_KEY``; in development generate one once and keep it in ``instance/``.
+
+    Outside development a missing key is an error: a generated key would differ between
+    gunicorn processes and log everybody out at every restart.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if not _development():
+        raise ConfigError("SECRET_KEY must be set outside development (PANEL_ENV=production).")
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'panel.db'}"
+    # Heroku-style URLs and plain "postgresql://" both go through psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Configuration for the Flask app and Flask-AppBuilder, built from the environment."""
+
+    def __init__(self) -> None:
+        self.DEVELOPMENT = _development()
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.PORT = int(os.environ.get("PORT", "5000"))
+        # Jobs run in-process when no Redis is configured, so the default install still
+        # provisions ONUs and cleans RADIUS up end to end.
+        self.JOBS_INLINE = self.REDIS_URL is None
+        self.RQ_QUEUES = ["default", "network"]
+
+        # Encryption of stored device secrets (OLT and NAS passwords, Wi-Fi keys).
+        # Derived from SECRET_KEY unless a dedicated key is given.
+        self.FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or None
+
+        # --- Flask-AppBuilder
+        self.APP_NAME = os.environ.get("APP_NAME", "Painel do Provedor")
+        self.APP_THEME = ""
+        self.AUTH_TYPE = AUTH_DB
+        self.AUTH_ROLE_ADMIN = "Admin"
+        self.AUTH_ROLE_PUBLIC = "Public"
+        self.AUTH_USER_REGISTRATION = False
+        self.FAB_API_SWAGGER_UI = True
+        self.FAB_ADD_SECURITY_API = False
+        # Schema comes from migrations only, and permissions are synchronised by
+        # `flask panel init`, never by each web process racing the others at start-up.
+        self.FAB_CREATE_DB = False
+        self.FAB_UPDATE_PERMS = _bool("FAB_UPDATE_PERMS", False)
+        self.FAB_API_MAX_PAGE_SIZE = 100
+        self.FAB_SAFE_REDIRECT_HOSTS = [
+            h.strip()
+            for h in os.environ.get("SAFE_REDIRECT_HOSTS", "127.0.0.1,localhost").split(",")
+            if h.strip()
+        ]
+        self.FAB_PASSWORD_COMPLEXITY_ENABLED = True
+
+        # --- Locale: Brazilian Portuguese by default, English selectable.
+        self.BABEL_DEFAULT_LOCALE = "pt_BR"
+        self.BABEL_DEFAULT_TIMEZONE = "America/Sao_Paulo"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+        self.LANGUAGES = {
+            "pt_BR": {"flag": "br", "name": "Português"},
+            "en": {"flag": "us", "name": "English"},
+        }
+
+        # --- Security baseline
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.AUTH_RATE_LIMITED = True
+        self.AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        # With several processes the login counter must be shared, or each process
+        # gives an attacker its own budget.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = not self.DEVELOPMENT
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = not self.DEVELOPMENT
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
+
+        # --- Demo network: OLT simulator ports used by the demo data.
+        self.OLT_SIM_HOST = os.environ.get("OLT_SIM_HOST", "127.0.0.1")
+        self.OLT_SIM_BASE_PORT = int(os.environ.get("OLT_SIM_BASE_PORT", "2222"))
+
+    def as_dict(self) -> dict:
+        """Return the settings as a plain dict for ``app.config.update``."""
+        return {k: v for k, v in vars(self).items() if k.isupper()}
