@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
-from app.extensions import RADIUS_BIND, csrf, db, migrate
+from app.extensions import RADIUS_BIND, PanelSession, csrf, db, migrate
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     Returns:
         The configured app, its views registered.
     """
+    from app.services.audit import install_audit
     from config import Config
 
     app = Flask(__name__)
@@ -39,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_BINDS", {})[RADIUS_BIND] = radius_url
 
     db.init_app(app)
+    install_audit(PanelSession)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True)
     csrf.init_app(app)
 

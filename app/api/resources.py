@@ -74,8 +74,8 @@ class CustomerApi(PanelModelRestApi):
     order_columns = ["name", "id"]
     validators_columns = {
         "name": text(150),
-        "document": [rule(validate_document)],
-        "email": [validate.Email()],
+        "document": rule(validate_document),
+        "email": validate.Email(),
     }
 
 
@@ -106,9 +106,9 @@ class PlanApi(PanelModelRestApi):
         "name": text(100),
         "price": money(),
         "fine_amount": money(),
-        "download_kbps": [validate.Range(min=0, max=100_000_000)],
-        "upload_kbps": [validate.Range(min=0, max=100_000_000)],
-        "loyalty_months": [validate.Range(min=0, max=120)],
+        "download_kbps": validate.Range(min=0, max=100_000_000),
+        "upload_kbps": validate.Range(min=0, max=100_000_000),
+        "loyalty_months": validate.Range(min=0, max=120),
     }
 
 
@@ -151,7 +151,7 @@ CityApi = _simple_api(
     "cities",
     p.CITY,
     ["name", "state", "ibge_code"],
-    {"name": text(100), "state": [validate.Length(equal=2)]},
+    {"name": text(100), "state": validate.Length(equal=2)},
 )
 AccessPointApi = _simple_api(
     AccessPoint,
@@ -217,9 +217,9 @@ class OltApi(PanelModelRestApi):
     validators_columns = {
         "name": text(100),
         "host": text(255),
-        "ssh_port": [validate.Range(min=1, max=65535)],
-        "snmp_port": [validate.Range(min=1, max=65535)],
-        "default_vlan": [validate.Range(min=1, max=4094)],
+        "ssh_port": validate.Range(min=1, max=65535),
+        "snmp_port": validate.Range(min=1, max=65535),
+        "default_vlan": validate.Range(min=1, max=4094),
     }
 
 
@@ -235,7 +235,7 @@ class NasApi(PanelModelRestApi):
     search_columns = ["name", "ip_address", "active"]
     validators_columns = {
         "name": text(100),
-        "coa_port": [validate.Range(min=1, max=65535)],
+        "coa_port": validate.Range(min=1, max=65535),
         "secret": text(128),
     }
 

@@ -21,11 +21,11 @@ def rule(check: Callable, **kwargs) -> Callable:
     return validator
 
 
-def text(max_length: int, required: bool = True) -> list[Callable]:
-    """Validators of a free-text field."""
-    return [rule(validate_text, max_length=max_length, required=required)]
+def text(max_length: int, required: bool = True) -> Callable:
+    """Validator of a free-text field (FAB takes one callable per column)."""
+    return rule(validate_text, max_length=max_length, required=required)
 
 
-def money() -> list[Callable]:
-    """Validators of an amount of money."""
-    return [rule(validate_money)]
+def money() -> Callable:
+    """Validator of an amount of money."""
+    return rule(validate_money)

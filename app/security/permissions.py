@@ -86,30 +86,31 @@ ENTITIES = [
 # The view menu of the actions on a customer's plans, and each action's permission.
 SUBSCRIPTION_ACTIONS = "SubscriptionActions"
 
-# Permission (without the FAB "can_" prefix) -> label as the seed page names it.
+# Permission (without the FAB "can_" prefix) -> label; the pt_BR catalogue gives the
+# seed page's own names (Mudar Plano, Apagar Login Radius ...).
 ACTIONS = {
     # Named on the seed page.
-    "change_access_point": _l("Alterar Ponto Acesso do Plano"),
-    "edit_subscription": _l("Editar dados do Plano"),
-    "tv_packages": _l("Pacotes de TV"),
-    "add_phone_category": _l("Adicionar Categoria Telefone"),
-    "customer_access_log": _l("Log Acesso Cliente"),
-    "delete_radius_login": _l("Apagar Login Radius"),
-    "edit_contract_fine": _l("Alterar Multa Editar Contrato"),
-    "change_plan": _l("Mudar Plano"),
+    "change_access_point": _l("Change access point of the plan"),
+    "edit_subscription": _l("Edit plan data"),
+    "tv_packages": _l("TV packages"),
+    "add_phone_category": _l("Add phone category"),
+    "customer_access_log": _l("Customer access log"),
+    "delete_radius_login": _l("Delete RADIUS login"),
+    "edit_contract_fine": _l("Change fine / edit contract"),
+    "change_plan": _l("Change plan"),
     # The other actions of the Plans screen, so restricted roles can be shaped.
-    "add_subscription": _l("Novo Plano"),
-    "change_due_day": _l("Alterar Dia de Vencimento"),
-    "suspend": _l("Suspender / Reativar"),
-    "cancel": _l("Cancelar Plano"),
-    "restore_speed": _l("Restabelecer Velocidade Provisória"),
-    "transfer_ownership": _l("Trocar Titularidade"),
-    "voice_terminals": _l("Terminais de Voz"),
-    "extra_services": _l("Serviços Adicionais"),
-    "link_onu": _l("Vincular ONU"),
-    "manage_onu": _l("Editar / Reiniciar / Excluir ONU"),
-    "manage_booklets": _l("Carnês"),
-    "receive_payment": _l("Baixar Título"),
+    "add_subscription": _l("New plan"),
+    "change_due_day": _l("Change due day"),
+    "suspend": _l("Suspend / reactivate"),
+    "cancel": _l("Cancel plan"),
+    "restore_speed": _l("Restore provisional speed"),
+    "transfer_ownership": _l("Transfer ownership"),
+    "voice_terminals": _l("Voice terminals"),
+    "extra_services": _l("Extra services"),
+    "link_onu": _l("Link ONU"),
+    "manage_onu": _l("Edit / reboot / delete ONU"),
+    "manage_booklets": _l("Payment booklets"),
+    "receive_payment": _l("Receive payment"),
 }
 
 

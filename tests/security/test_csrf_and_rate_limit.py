@@ -42,7 +42,9 @@ def test_login_without_csrf_token_is_refused(make_app):
 
 
 def test_login_is_rate_limited(make_app):
-    limited = make_app(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute")
+    limited = make_app(
+        RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI="memory://"
+    )
     client = limited.test_client()
     codes = [
         client.post("/login/", data={"username": "admin", "password": "wrong"}).status_code

@@ -1,0 +1,66 @@
+# Two commands on a fresh machine with Python 3.11:
+#   make run   - install, migrate, load the demo ISP once, print the admin login, serve
+#   make test  - install what the tests need and run the whole suite
+# Production settings come from the environment (see README: DATABASE_URL, REDIS_URL ...).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app run
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the tests drive for real: Chromium (browser tests) and FreeRADIUS.
+TEST_DEBS := chromium freeradius freeradius-postgresql
+
+.PHONY: run test install install-test system-deps translations migrate setup lint clean worker
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.base: requirements/base.in requirements/constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/base.in -c requirements/constraints.txt
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base requirements/test.in requirements/constraints.txt
+	$(BIN)/pip install -q -r requirements/test.in -c requirements/constraints.txt
+	touch $@
+
+install: $(VENV)/.base
+
+install-test: $(VENV)/.test
+
+# Installs the Debian packages the tests need when they are missing (as root, or sudo).
+system-deps:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+translations: install
+	$(BIN)/pybabel compile -q -d app/translations
+
+migrate: install
+	$(FLASK) db upgrade
+
+setup: migrate translations
+	$(FLASK) panel init
+	$(FLASK) panel demo-data
+	$(FLASK) panel create-admin
+
+run: setup
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+worker: install
+	$(BIN)/rq worker --with-scheduler --url "$$REDIS_URL" default network
+
+test: install-test system-deps translations
+	PANEL_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check app tests config.py run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

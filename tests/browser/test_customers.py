@@ -1,0 +1,44 @@
+"""A support user logs in, opens the customer list in Portuguese and adds a customer."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models import Customer
+from tests.factories import cpf
+
+pytestmark = pytest.mark.browser
+
+
+def test_add_customer_through_the_screens(page_as, live_server, db_session):
+    page = page_as("suporte")
+    page.goto(f"{live_server}/customerview/list/")
+    assert page.locator(".panel-title").first.inner_text().strip() == "Clientes"
+    assert page.get_by_text("Cadastros").first.is_visible()
+
+    page.goto(f"{live_server}/customerview/add")
+    document = cpf()
+    page.select_option("select[name=kind]", "person")
+    page.fill("input[name=name]", "Maria das Dores Wanderley")
+    page.fill("input[name=document]", f"{document[:3]}.{document[3:6]}.{document[6:9]}-{document[9:]}")
+    page.fill("input[name=email]", "maria@example.com.br")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/customerview/list/**")
+    assert page.get_by_text("Maria das Dores Wanderley").is_visible()
+
+    db_session.expire_all()
+    customer = db_session.query(Customer).filter_by(name="Maria das Dores Wanderley").one()
+    assert customer.document == document
+
+
+def test_bad_document_is_refused_with_a_portuguese_message(page_as, live_server, db_session):
+    page = page_as("suporte")
+    page.goto(f"{live_server}/customerview/add")
+    page.select_option("select[name=kind]", "person")
+    page.fill("input[name=name]", "Documento Errado")
+    page.fill("input[name=document]", "123.456.789-00")
+    page.click("button[type=submit]")
+    assert page.get_by_text("CPF inválido: confira os dígitos.").is_visible()
+    # What was typed is still there.
+    assert page.input_value("input[name=name]") == "Documento Errado"
+    assert db_session.query(Customer).filter_by(name="Documento Errado").count() == 0
