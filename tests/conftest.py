@@ -119,6 +119,11 @@ def app(make_app):
         upgrade()
         initialise()
         _create_role_users(application)
+        from app.extensions import db
+        from app.models import AuditLog
+
+        db.session.query(AuditLog).delete()  # tests start with an empty trail
+        db.session.commit()
     return application
 
 
@@ -158,6 +163,9 @@ def _clean_database(request) -> Iterator[None]:
         db.session.query(SystemVariable).delete()
         seed_system_variables()
         seed_payment_methods()
+        db.session.flush()
+        # Re-seeding is audited too; the next test starts with an empty trail.
+        db.session.execute(Model.metadata.tables["audit_logs"].delete())
         db.session.commit()
 
 
