@@ -228,16 +228,19 @@ def api(app, api_token):
             self.client = app.test_client()
             self.headers = {"Authorization": f"Bearer {api_token(username)}"}
 
-        def get(self, url, **kw):
-            return self.client.get(url, headers=self.headers, **kw)
+        def _headers(self, extra):
+            return {**self.headers, **(extra or {})}
 
-        def post(self, url, json=None, **kw):
-            return self.client.post(url, headers=self.headers, json=json, **kw)
+        def get(self, url, headers=None, **kw):
+            return self.client.get(url, headers=self._headers(headers), **kw)
 
-        def put(self, url, json=None, **kw):
-            return self.client.put(url, headers=self.headers, json=json, **kw)
+        def post(self, url, json=None, headers=None, **kw):
+            return self.client.post(url, headers=self._headers(headers), json=json, **kw)
 
-        def delete(self, url, **kw):
-            return self.client.delete(url, headers=self.headers, **kw)
+        def put(self, url, json=None, headers=None, **kw):
+            return self.client.put(url, headers=self._headers(headers), json=json, **kw)
+
+        def delete(self, url, headers=None, **kw):
+            return self.client.delete(url, headers=self._headers(headers), **kw)
 
     return ApiClient

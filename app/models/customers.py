@@ -96,6 +96,14 @@ class Customer(TimestampMixin, VersionedMixin, Model):
         """CPF as 000.000.000-00 or CNPJ as 00.000.000/0000-00."""
         return format_document(self.document or "")
 
+    def page_link(self):
+        """The name linking to the customer page (used by the customer list)."""
+        from flask import url_for
+        from markupsafe import Markup
+
+        url = url_for("CustomerPageView.page", customer_id=self.id)
+        return Markup('<a href="{}">{}</a>').format(url, self.name)
+
     def __str__(self) -> str:
         return f"{self.name} ({self.document_formatted})"
 

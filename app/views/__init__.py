@@ -18,6 +18,7 @@ from app.views.catalogue import (
     PlanView,
     TvPackageView,
 )
+from app.views.customer_page import CustomerPageView
 from app.views.customers import CustomerAddressView, CustomerContactView, CustomerView
 from app.views.network import NasView, OltView, OnuView
 from app.views.plans import (
@@ -26,6 +27,7 @@ from app.views.plans import (
     SubscriptionActionsView,
     SubscriptionListView,
 )
+from app.views.subscriptions import ContractDocumentView, NewSubscriptionView, SubscriptionEditView
 from app.views.system import AuditLogView, SystemVariableView
 
 CUSTOMERS = "Customers"
@@ -74,11 +76,30 @@ MENU = [
 ]
 
 # Views reached from other screens only.
-NO_MENU = [CustomerContactView, CustomerAddressView, SubscriptionActionsView]
+NO_MENU = [
+    CustomerContactView,
+    CustomerAddressView,
+    SubscriptionActionsView,
+    CustomerPageView,
+    NewSubscriptionView,
+    ContractDocumentView,
+    SubscriptionEditView,
+]
+
+
+def choices(items, value: str = "id", text: str | None = None) -> list[tuple]:
+    """``(value, text)`` pairs of some records, for the select fields of templates."""
+    return [(getattr(i, value), getattr(i, text) if text else str(i)) for i in items]
 
 
 def register_views(appbuilder) -> None:
     """Register every screen of the panel on ``appbuilder``."""
+    from flask import current_app
+
+    from app.views.labels import enum_label
+
+    current_app.jinja_env.globals["enum_label"] = enum_label
+    current_app.jinja_env.globals["choices"] = choices
     for view, name, label, icon, category in MENU:
         appbuilder.add_view(
             view,

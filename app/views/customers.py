@@ -53,7 +53,8 @@ class CustomerView(PanelModelView):
     show_title = _l("Customer")
     add_title = _l("New customer")
     edit_title = _l("Edit customer")
-    list_columns = ["name", "document_formatted", "kind", "email", "mobile", "active"]
+    list_columns = ["page_link", "document_formatted", "kind", "email", "mobile", "active"]
+    label_columns = {"page_link": _l("Name")}
     search_columns = ["name", "document", "email", "phone", "mobile", "kind", "active"]
     order_columns = ["name", "kind", "email", "active"]
     base_order = ("name", "asc")

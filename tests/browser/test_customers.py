@@ -20,7 +20,9 @@ def test_add_customer_through_the_screens(page_as, live_server, db_session):
     document = cpf()
     page.select_option("select[name=kind]", "person")
     page.fill("input[name=name]", "Maria das Dores Wanderley")
-    page.fill("input[name=document]", f"{document[:3]}.{document[3:6]}.{document[6:9]}-{document[9:]}")
+    page.fill(
+        "input[name=document]", f"{document[:3]}.{document[3:6]}.{document[6:9]}-{document[9:]}"
+    )
     page.fill("input[name=email]", "maria@example.com.br")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/customerview/list/**")
@@ -38,7 +40,7 @@ def test_bad_document_is_refused_with_a_portuguese_message(page_as, live_server,
     page.fill("input[name=name]", "Documento Errado")
     page.fill("input[name=document]", "123.456.789-00")
     page.click("button[type=submit]")
-    assert page.get_by_text("CPF inválido: confira os dígitos.").is_visible()
+    page.get_by_text("CPF inválido: confira os dígitos.").wait_for()
     # What was typed is still there.
     assert page.input_value("input[name=name]") == "Documento Errado"
     assert db_session.query(Customer).filter_by(name="Documento Errado").count() == 0

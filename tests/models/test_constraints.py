@@ -29,7 +29,7 @@ def test_duplicate_contract_number_refused(db_session):
     with pytest.raises(IntegrityError) as info:
         make_contract(db_session, number="SCM-1")
     db_session.rollback()
-    assert str(integrity_message(info.value)) == "A contract with this number already exists."
+    assert str(integrity_message(info.value)) == "Já existe um contrato com este número."
     assert db_session.query(Contract).filter_by(number="SCM-1").count() == 1
 
 
@@ -59,7 +59,7 @@ def test_person_with_cnpj_refused_by_the_database(db_session):
         "VALUES ('person', 'X', '11222333000181', true, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
         {},
     )
-    assert message == "A person needs a CPF and a company a CNPJ."
+    assert message == "Pessoa física precisa de CPF e pessoa jurídica de CNPJ."
     assert db_session.query(Customer).count() == 0
 
 
@@ -70,14 +70,14 @@ def test_duplicate_document_refused(db_session):
     with pytest.raises(IntegrityError) as info:
         make_customer(db_session, document=document)
     db_session.rollback()
-    assert "CPF/CNPJ already exists" in str(integrity_message(info.value))
+    assert str(integrity_message(info.value)) == "Já existe um cliente com este CPF/CNPJ."
 
 
 def test_negative_price_refused_by_the_database(db_session):
     with pytest.raises(IntegrityError) as info:
         make_plan(db_session, price=Decimal("-1.00"))
     db_session.rollback()
-    assert str(integrity_message(info.value)) == "The price cannot be negative."
+    assert str(integrity_message(info.value)) == "O preço não pode ser negativo."
     assert db_session.query(Plan).count() == 0
 
 
@@ -96,7 +96,7 @@ def test_bad_due_day_refused_by_the_database(db_session, due_day):
         )
         db_session.flush()
     db_session.rollback()
-    assert str(integrity_message(info.value)) == "The due day must be a number from 1 to 28."
+    assert str(integrity_message(info.value)) == "O dia do vencimento deve ser um número de 1 a 28."
     assert db_session.query(Contract).count() == 0
 
 
@@ -117,7 +117,7 @@ def test_enable_date_before_first_activation_refused(db_session):
         )
         db_session.flush()
     db_session.rollback()
-    assert "enable date" in str(integrity_message(info.value))
+    assert "data de habilitação" in str(integrity_message(info.value))
     assert db_session.query(Subscription).count() == 0
 
 
@@ -133,7 +133,10 @@ def test_duplicate_witness_refused(db_session):
     with pytest.raises(IntegrityError) as info:
         db_session.flush()
     db_session.rollback()
-    assert str(integrity_message(info.value)) == "The same person cannot witness a contract twice."
+    assert (
+        str(integrity_message(info.value))
+        == "A mesma pessoa não pode ser testemunha duas vezes no contrato."
+    )
 
 
 def test_money_is_numeric_never_float(db_session):
