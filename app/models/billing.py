@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Model, Money, TimestampMixin, VersionedMixin, enum_column
@@ -29,6 +29,12 @@ class BookletStatus(enum.StrEnum):
 
     ACTIVE = "active"
     CANCELLED = "cancelled"
+
+
+# A month of a contract is billed by at most one live charge (open or paid): generating
+# the month again, or issuing a carnê over it, finds that charge instead of a duplicate.
+# Cancelled and transferred charges free their month, so a cancelled carnê can be re-issued.
+LIVE_MONTH_WHERE = text("status IN ('open', 'paid')")
 
 
 class PaymentBooklet(TimestampMixin, Model):
@@ -57,6 +63,14 @@ class Charge(TimestampMixin, VersionedMixin, Model):
         CheckConstraint("paid_amount IS NULL OR paid_amount >= 0", name="ck_charges_paid_amount"),
         Index("ix_charges_customer_status_due", "customer_id", "status", "due_on"),
         Index("ix_charges_contract_due", "contract_id", "due_on"),
+        Index(
+            "uq_charges_contract_id_reference_month",
+            "contract_id",
+            "reference_month",
+            unique=True,
+            sqlite_where=LIVE_MONTH_WHERE,
+            postgresql_where=LIVE_MONTH_WHERE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,6 +83,9 @@ class Charge(TimestampMixin, VersionedMixin, Model):
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
+    # Competência: first day of the month whose monthly fee this is (its due date's month);
+    # None for one-off charges such as a plan-change or due-day-change difference.
+    reference_month: Mapped[date | None] = mapped_column(Date)
     status: Mapped[ChargeStatus] = mapped_column(
         enum_column(ChargeStatus, "charge_status"), nullable=False, default=ChargeStatus.OPEN
     )

@@ -1,0 +1,636 @@
+"""The billing core: monthly charges, payments, carnês, PIX, due-day and plan-change
+differences, totals. Every expected amount is worked out by hand in a comment."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.models import (
+    AuditLog,
+    BookletStatus,
+    Charge,
+    ChargeStatus,
+    Contract,
+    ContractStatus,
+    PaymentBooklet,
+    PaymentMethodKind,
+    SubscriptionPlanHistory,
+    SubscriptionStatus,
+)
+from app.models import system as sysvars
+from app.services import billing, money
+from app.services.errors import ConflictError, NotFoundError
+from app.services.pix import parse_emv, validate_pix_payload
+from tests.support.billing import (
+    PIX_KEY,
+    add_extra_service,
+    add_subscription,
+    add_tv_package,
+    add_tv_point,
+    add_voice_terminal,
+    billed_contract,
+    make_combo,
+    set_pix,
+    set_variable,
+)
+
+D = Decimal
+MARCH_2024 = date(2024, 3, 1)
+
+
+def _charges(session, **filters) -> list[Charge]:
+    session.expire_all()
+    return session.query(Charge).filter_by(**filters).order_by(Charge.due_on, Charge.id).all()
+
+
+# --------------------------------------------------------------------------- first period
+
+
+@pytest.mark.parametrize(
+    ("activated_on", "reference_month", "days_in_period", "expected"),
+    [
+        # Due day 10. February 2023 has 28 days: period 10/02-09/03/2023; 20/02 to 09/03
+        # is 9 + 9 = 18 days; 99.90 x 18 / 28 = 64.2214... -> 64.22.
+        (date(2023, 2, 20), date(2023, 3, 1), 28, "64.22"),
+        # Leap February 2024, 29 days: 20/02 to 09/03 is 10 + 9 = 19 days;
+        # 99.90 x 19 / 29 = 65.4517... -> 65.45.
+        (date(2024, 2, 20), date(2024, 3, 1), 29, "65.45"),
+        # Period 10/04-09/05/2024 has April's 30 days: 20/04 to 09/05 is 11 + 9 = 20 days;
+        # 99.90 x 20 / 30 = 66.60 exactly.
+        (date(2024, 4, 20), date(2024, 5, 1), 30, "66.60"),
+        # Period 10/03-09/04/2024 has March's 31 days: 20/03 to 09/04 is 12 + 9 = 21 days;
+        # 99.90 x 21 / 31 = 67.6742... -> 67.67.
+        (date(2024, 3, 20), date(2024, 4, 1), 31, "67.67"),
+    ],
+)
+def test_first_period_is_pro_rata_to_the_cent(
+    db_session, activated_on, reference_month, days_in_period, expected
+):
+    contract, _sub = billed_contract(db_session, "99.90", activated_on, due_day=10)
+    result = billing.generate_monthly_charge(contract.id, reference_month)
+
+    assert result.created
+    charge = _charges(db_session)[0]
+    assert charge.amount == D(expected)
+    assert isinstance(charge.amount, Decimal)
+    assert charge.due_on == reference_month.replace(day=10)
+    assert charge.period_start.day == 10 and charge.period_end.day == 9
+    assert (charge.period_end - charge.period_start).days + 1 == days_in_period
+    assert charge.reference_month == reference_month
+    # The same amount as the money module's own first-period rule.
+    assert charge.amount == money.first_period_prorata(D("99.90"), activated_on, 10).amount
+
+
+def test_half_a_cent_goes_up(db_session):
+    # 10/02-09/03/2023 (28 days); activated 03/03, 7 days: 100.10 x 7 / 28 = 25.025 -> 25.03
+    # (banker's rounding would give 25.02).
+    contract, _sub = billed_contract(db_session, "100.10", date(2023, 3, 3))
+    billing.generate_monthly_charge(contract.id, date(2023, 3, 1))
+    assert _charges(db_session)[0].amount == D("25.03")
+
+
+def test_whole_period_costs_the_monthly_price_and_months_before_activation_nothing(db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2024, 1, 15))
+    assert billing.generate_monthly_charge(contract.id, date(2024, 1, 1)) == (
+        billing.GeneratedCharge(None, False)
+    )
+    billing.generate_monthly_charge(contract.id, date(2024, 3, 20))  # any day of March
+    (march,) = _charges(db_session)
+    assert march.amount == D("99.90")
+    assert march.description.startswith(("Mensalidade 03/2024", "Monthly fee 03/2024"))
+
+
+def test_activation_on_the_due_day_bills_a_whole_period_next_month(db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2024, 3, 10))
+    assert billing.generate_monthly_charge(contract.id, MARCH_2024).charge is None
+    billing.generate_monthly_charge(contract.id, date(2024, 4, 1))
+    assert [c.amount for c in _charges(db_session)] == [D("99.90")]
+
+
+def test_composition_is_billed_with_the_plan(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10))
+    add_tv_package(db_session, sub, "29.90", added_on=date(2023, 1, 10))
+    add_voice_terminal(db_session, sub, "19.90")
+    add_voice_terminal(db_session, sub, "15.00", active=False)  # not billed
+    add_extra_service(db_session, sub, "9.90", started_on=date(2023, 1, 10))
+    billing.generate_monthly_charge(contract.id, MARCH_2024)
+    # 99.90 + 29.90 + 19.90 + 9.90 = 159.60 for the whole period.
+    assert _charges(db_session)[0].amount == D("159.60")
+
+
+def test_an_item_added_mid_period_is_pro_rata_on_its_own(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10))
+    # Period 10/02-09/03/2024, 29 days. TV package from 01/03: 9 days;
+    # 29.90 x 9 / 29 = 9.2793... -> 9.28. Total 99.90 + 9.28 = 109.18.
+    add_tv_package(db_session, sub, "29.90", added_on=date(2024, 3, 1))
+    # An antivirus that ended on 19/02: 10/02 to 19/02 is 10 days;
+    # 9.90 x 10 / 29 = 3.4137... -> 3.41. Total 112.59.
+    add_extra_service(db_session, sub, "9.90", date(2023, 1, 10), ended_on=date(2024, 2, 19))
+    billing.generate_monthly_charge(contract.id, MARCH_2024)
+    assert _charges(db_session)[0].amount == D("112.59")
+
+
+def test_tv_items_that_ended_are_billed_up_to_their_end(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10))
+    # Period 10/02-09/03/2024, 29 days. A TV point (set-top box rental) ended on 23/02:
+    # 10/02 to 23/02 is 14 days, 14.50 x 14 / 29 = 7.00. A TV package ended on 09/02 is
+    # not billed at all.
+    add_tv_point(db_session, sub, "14.50", ended_on=date(2024, 2, 23))
+    add_tv_package(db_session, sub, "29.90", date(2023, 1, 10), ended_on=date(2024, 2, 9))
+    billing.generate_monthly_charge(contract.id, MARCH_2024)
+    assert _charges(db_session)[0].amount == D("106.90")
+
+
+def test_a_combo_yields_one_charge_for_all_its_plans(db_session):
+    contract, _sub = billed_contract(db_session, "0.00", date(2023, 1, 10))
+    make_combo(db_session, contract, ["99.90", "59.90", "29.90"], date(2023, 1, 10))
+    result = billing.generate_monthly_charge(contract.id, MARCH_2024)
+    charges = _charges(db_session)
+    assert len(charges) == 1 and result.charge.id == charges[0].id
+    # 99.90 + 59.90 + 29.90 = 189.70.
+    assert charges[0].amount == D("189.70")
+
+
+def test_a_cancelled_subscription_is_billed_up_to_its_cancellation(db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 10))
+    add_subscription(
+        db_session,
+        contract,
+        "58.00",
+        date(2023, 1, 10),
+        status=SubscriptionStatus.CANCELLED,
+        cancelled_on=date(2024, 2, 23),
+    )
+    # Period 10/02-09/03/2024 (29 days); 10/02 to 23/02 is 14 days: 58.00 x 14 / 29 = 28.00.
+    billing.generate_monthly_charge(contract.id, MARCH_2024)
+    assert _charges(db_session)[0].amount == D("127.90")
+
+
+def test_the_plan_price_is_the_one_in_force_on_the_first_day_of_the_period(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10))
+    # A plan change on 25/02 (inside 10/02-09/03) is settled by plan_change_charge; the
+    # monthly charge of March keeps the old price, April's has the new one.
+    db_session.add(
+        SubscriptionPlanHistory(
+            subscription=sub, plan=sub.plan, price=D("149.90"), started_on=date(2024, 2, 25)
+        )
+    )
+    db_session.flush()
+    billing.generate_monthly_charge(contract.id, MARCH_2024)
+    billing.generate_monthly_charge(contract.id, date(2024, 4, 1))
+    assert [c.amount for c in _charges(db_session)] == [D("99.90"), D("149.90")]
+
+
+# --------------------------------------------------------------------------- idempotence
+
+
+def test_generating_the_same_month_twice_creates_nothing_new(db_session):
+    contract, _sub = billed_contract(db_session)
+    first = billing.generate_monthly_charge(contract.id, MARCH_2024)
+    second = billing.generate_monthly_charge(contract.id, date(2024, 3, 28))
+    assert first.created and not second.created
+    assert second.charge.id == first.charge.id
+    assert len(_charges(db_session)) == 1
+
+
+def test_the_database_refuses_a_second_live_charge_for_a_month(db_session):
+    contract, _sub = billed_contract(db_session)
+    billing.generate_monthly_charge(contract.id, MARCH_2024)
+    db_session.add(
+        Charge(
+            customer_id=contract.customer_id,
+            contract_id=contract.id,
+            description="duplicada",
+            amount=D("1.00"),
+            due_on=date(2024, 3, 10),
+            reference_month=MARCH_2024,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db_session.flush()
+    db_session.rollback()
+
+
+def test_a_cancelled_month_can_be_billed_again(db_session):
+    contract, _sub = billed_contract(db_session)
+    first = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    first.status = ChargeStatus.CANCELLED
+    db_session.commit()
+    again = billing.generate_monthly_charge(contract.id, MARCH_2024)
+    assert again.created and again.charge.id != first.id
+
+
+def test_an_inactive_contract_is_not_billed(db_session):
+    contract, _sub = billed_contract(db_session)
+    contract.status = ContractStatus.CANCELLED
+    db_session.commit()
+    with pytest.raises(billing.BillingError, match=contract.number):
+        billing.generate_monthly_charge(contract.id, MARCH_2024)
+    assert _charges(db_session) == []
+
+
+def test_unknown_contract(db_session):
+    with pytest.raises(NotFoundError):
+        billing.generate_monthly_charge(999_999, MARCH_2024)
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def test_mark_paid_records_amount_and_date_as_decimal(db_session):
+    contract, _sub = billed_contract(db_session)
+    charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    billing.mark_charge_paid(charge.id, "101,50", date(2024, 3, 12), today=date(2024, 3, 12))
+    (paid,) = _charges(db_session)
+    assert paid.status == ChargeStatus.PAID
+    assert paid.paid_amount == D("101.50") and isinstance(paid.paid_amount, Decimal)
+    assert paid.paid_on == date(2024, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("amount", "paid_on", "message"),
+    [
+        (99.9, date(2024, 3, 12), "nunca como ponto flutuante"),
+        ("abc", date(2024, 3, 12), "Informe um valor válido"),
+        ("0", date(2024, 3, 12), "O valor deve ser maior que zero."),
+        ("-5", date(2024, 3, 12), "O valor não pode ser negativo."),
+        ("99.999", date(2024, 3, 12), None),
+        ("99.90", date(2024, 3, 13), None),  # the future
+    ],
+)
+def test_bad_payment_is_refused_and_nothing_written(db_session, amount, paid_on, message):
+    contract, _sub = billed_contract(db_session)
+    charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    with pytest.raises(billing.BillingError) as refused:
+        billing.mark_charge_paid(charge.id, amount, paid_on, today=date(2024, 3, 12))
+    if message:
+        assert message in str(refused.value)
+    (still_open,) = _charges(db_session)
+    assert still_open.status == ChargeStatus.OPEN and still_open.paid_amount is None
+
+
+@pytest.mark.parametrize("status", [ChargeStatus.CANCELLED, ChargeStatus.TRANSFERRED])
+def test_a_cancelled_or_transferred_charge_cannot_be_paid(db_session, status):
+    contract, _sub = billed_contract(db_session)
+    charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    charge.status = status
+    db_session.commit()
+    with pytest.raises(billing.BillingError):
+        billing.mark_charge_paid(charge.id, "99.90", date(2024, 3, 10), today=date(2024, 3, 10))
+    assert _charges(db_session)[0].status == status
+
+
+def test_a_charge_is_paid_once(db_session):
+    contract, _sub = billed_contract(db_session)
+    charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    billing.mark_charge_paid(charge.id, "99.90", date(2024, 3, 10), today=date(2024, 3, 10))
+    with pytest.raises(billing.BillingError, match="10/03/2024"):
+        billing.mark_charge_paid(charge.id, "99.90", date(2024, 3, 11), today=date(2024, 3, 11))
+    assert _charges(db_session)[0].paid_on == date(2024, 3, 10)
+
+
+# --------------------------------------------------------------------------- carnês
+
+
+def test_issue_a_booklet_of_monthly_charges(db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2024, 2, 20))
+    booklet = billing.issue_booklet(contract.id, 3, today=date(2024, 2, 20))
+    charges = _charges(db_session, booklet_id=booklet.id)
+    # The next due date after 20/02 is 10/03: March (pro rata, 65.45 as above), April, May.
+    assert [c.due_on for c in charges] == [date(2024, 3, 10), date(2024, 4, 10), date(2024, 5, 10)]
+    assert [c.amount for c in charges] == [D("65.45"), D("99.90"), D("99.90")]
+    assert all(c.pix_txid for c in charges)  # a PIX contract
+    assert booklet.status == BookletStatus.ACTIVE and booklet.installments == 3
+    # The months of a carnê are billed: generating them finds its charges.
+    assert not billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).created
+
+
+def test_a_booklet_starts_after_the_months_already_billed(db_session):
+    contract, _sub = billed_contract(db_session)
+    billing.generate_monthly_charge(contract.id, MARCH_2024)
+    booklet = billing.issue_booklet(contract.id, 2, today=date(2024, 3, 1))
+    assert [c.reference_month for c in booklet.charges] == [date(2024, 4, 1), date(2024, 5, 1)]
+
+
+def test_a_booklet_over_a_billed_month_is_refused(db_session):
+    contract, _sub = billed_contract(db_session)
+    billing.generate_monthly_charge(contract.id, date(2024, 4, 1))
+    with pytest.raises(billing.BillingError, match="04/2024"):
+        billing.issue_booklet(contract.id, 3, first_month=MARCH_2024)
+    assert db_session.query(PaymentBooklet).count() == 0
+    assert len(_charges(db_session)) == 1
+
+
+@pytest.mark.parametrize("installments", [0, 25, "abc", "", -1])
+def test_bad_number_of_installments_is_refused(db_session, installments):
+    contract, _sub = billed_contract(db_session)
+    with pytest.raises(billing.BillingError) as refused:
+        billing.issue_booklet(contract.id, installments, first_month=MARCH_2024)
+    assert refused.value.field == "installments"
+    assert db_session.query(PaymentBooklet).count() == 0 and _charges(db_session) == []
+
+
+def test_cancelling_a_booklet_leaves_paid_charges_untouched(db_session):
+    contract, _sub = billed_contract(db_session)
+    booklet = billing.issue_booklet(contract.id, 3, first_month=MARCH_2024)
+    first = booklet.charges[0]
+    billing.mark_charge_paid(first.id, "99.90", date(2024, 3, 9), today=date(2024, 3, 9))
+
+    billing.cancel_booklet(booklet.id, "Cliente pediu boleto")
+
+    charges = _charges(db_session, booklet_id=booklet.id)
+    assert [c.status for c in charges] == [
+        ChargeStatus.PAID,
+        ChargeStatus.CANCELLED,
+        ChargeStatus.CANCELLED,
+    ]
+    assert charges[0].paid_amount == D("99.90") and charges[0].paid_on == date(2024, 3, 9)
+    db_session.refresh(booklet)
+    assert booklet.status == BookletStatus.CANCELLED and booklet.cancelled_at is not None
+    reasons = {
+        row.reason
+        for row in db_session.query(AuditLog).filter_by(table_name="payment_booklets")
+        if row.action == "update"
+    }
+    assert reasons == {"Cliente pediu boleto"}
+    # The cancelled months can be issued again; the paid one cannot.
+    again = billing.issue_booklet(contract.id, 2, first_month=date(2024, 4, 1))
+    assert [c.amount for c in again.charges] == [D("99.90"), D("99.90")]
+    with pytest.raises(billing.BillingError, match="03/2024"):
+        billing.issue_booklet(contract.id, 1, first_month=MARCH_2024)
+
+
+def test_cancelling_needs_a_reason_and_happens_once(db_session):
+    contract, _sub = billed_contract(db_session)
+    booklet = billing.issue_booklet(contract.id, 2, first_month=MARCH_2024)
+    with pytest.raises(billing.BillingError, match="Campo obrigatório."):
+        billing.cancel_booklet(booklet.id, "   ")
+    assert {c.status for c in _charges(db_session)} == {ChargeStatus.OPEN}
+    billing.cancel_booklet(booklet.id, "erro de impressão")
+    with pytest.raises(billing.BillingError):
+        billing.cancel_booklet(booklet.id, "de novo")
+
+
+# --------------------------------------------------------------------------- PIX
+
+
+def test_a_pix_charge_has_a_valid_payload_with_its_txid_and_amount(db_session):
+    set_pix(db_session)
+    contract, _sub = billed_contract(db_session, "99.90", date(2024, 2, 20))
+    charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+
+    result = billing.charge_pix(charge.id)
+
+    assert validate_pix_payload(result.payload)
+    fields = parse_emv(result.payload)
+    assert fields["54"] == "65.45"
+    assert fields["62"]["05"] == charge.pix_txid == result.txid
+    assert fields["26"]["01"] == PIX_KEY
+    assert fields["59"] == "Provedor Fibra Paraiba" and fields["60"] == "JOAO PESSOA"
+    assert result.qr_svg.startswith("<svg") and result.qr_png.startswith("data:image/png")
+
+
+def test_txids_are_unique_letters_and_digits(db_session):
+    contract, _sub = billed_contract(db_session)
+    booklet = billing.issue_booklet(contract.id, 12, first_month=MARCH_2024)
+    txids = [c.pix_txid for c in booklet.charges]
+    assert len(set(txids)) == 12
+    assert all(t.isascii() and t.isalnum() and 1 <= len(t) <= 25 for t in txids)
+
+
+def test_no_pix_for_a_boleto_contract_or_a_paid_charge(db_session):
+    set_pix(db_session)
+    contract, _sub = billed_contract(db_session, method=PaymentMethodKind.BOLETO)
+    boleto = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    assert boleto.pix_txid is None
+    with pytest.raises(billing.BillingError):
+        billing.charge_pix(boleto.id)
+
+    pix_contract, _sub = billed_contract(db_session)
+    paid = billing.generate_monthly_charge(pix_contract.id, MARCH_2024).charge
+    billing.mark_charge_paid(paid.id, "99.90", date(2024, 3, 10), today=date(2024, 3, 10))
+    with pytest.raises(billing.BillingError):
+        billing.charge_pix(paid.id)
+
+
+def test_pix_needs_the_isp_settings(db_session):
+    contract, _sub = billed_contract(db_session)
+    charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    with pytest.raises(billing.BillingError, match=sysvars.PIX_KEY):
+        billing.charge_pix(charge.id)
+    set_pix(db_session, key="123.456.789-00")  # a CPF with wrong check digits
+    with pytest.raises(billing.BillingError, match="CPF válido"):
+        billing.charge_pix(charge.id)
+
+
+# --------------------------------------------------------------------------- due day
+
+
+def test_due_day_change_is_charged_when_the_variable_is_on(db_session):
+    set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, "S")
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    db_session.commit()
+    today = date(2024, 3, 5)
+
+    preview = billing.preview_due_day_change(contract.id, 20, today=today)
+    # The cycle ends on 10/03; the new due date is 20/03. Days 10/03 to 19/03 (10 days) of
+    # the period 10/03-09/04 (31 days): 99.90 x 10 / 31 = 32.2258... -> 32.23.
+    assert preview.difference == D("32.23") and preview.charge_amount == D("32.23")
+    assert (preview.old_due_on, preview.new_due_on) == (date(2024, 3, 10), date(2024, 3, 20))
+    assert db_session.get(Contract, contract.id).due_day == 10  # a preview changes nothing
+
+    result = billing.change_due_day(
+        contract.id, 20, "Cliente recebe no dia 20", expected_difference="32.23", today=today
+    )
+
+    db_session.expire_all()
+    assert db_session.get(Contract, contract.id).due_day == 20
+    (charge,) = _charges(db_session)
+    assert charge.id == result.charge.id
+    assert charge.amount == D("32.23") and isinstance(charge.amount, Decimal)
+    assert charge.due_on == date(2024, 3, 20)
+    assert (charge.period_start, charge.period_end) == (date(2024, 3, 10), date(2024, 3, 19))
+    assert charge.reference_month is None and charge.pix_txid
+    audit = db_session.query(AuditLog).filter_by(table_name="contracts", action="update").one()
+    assert audit.changes["due_day"] == {"before": 10, "after": 20}
+    assert audit.reason == "Cliente recebe no dia 20"
+
+
+def test_due_day_change_is_free_when_the_variable_is_off(db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    db_session.commit()
+    preview = billing.preview_due_day_change(contract.id, 20, today=date(2024, 3, 5))
+    assert preview.difference == D("32.23")
+    assert not preview.charging_enabled and preview.charge_amount == D("0.00")
+
+    result = billing.change_due_day(contract.id, 20, "Pedido do cliente", today=date(2024, 3, 5))
+
+    assert result.charge is None and _charges(db_session) == []
+    assert db_session.get(Contract, contract.id).due_day == 20
+    audit = db_session.query(AuditLog).filter_by(table_name="contracts", action="update").one()
+    assert audit.reason == "Pedido do cliente"
+
+
+def test_moving_the_due_day_earlier_is_a_credit_never_charged(db_session):
+    set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, "S")
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=20)
+    db_session.commit()
+    # 20 -> 10 on 05/03/2024: 10/03 to 19/03 are in the period 20/02-19/03 (29 days) and
+    # would be paid twice: 99.90 x 10 / 29 = 34.448... -> a credit of 34.45.
+    result = billing.change_due_day(contract.id, 10, "Antecipar", today=date(2024, 3, 5))
+    assert result.change.difference == D("-34.45")
+    assert result.charge is None and _charges(db_session) == []
+
+
+def test_due_day_change_refused_when_the_difference_is_not_the_one_shown(db_session):
+    set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, "S")
+    contract, _sub = billed_contract(db_session, due_day=10)
+    db_session.commit()
+    with pytest.raises(ConflictError, match="32,23"):
+        billing.change_due_day(
+            contract.id, 20, "motivo", expected_difference="30.00", today=date(2024, 3, 5)
+        )
+    db_session.expire_all()
+    assert db_session.get(Contract, contract.id).due_day == 10 and _charges(db_session) == []
+
+
+@pytest.mark.parametrize(
+    ("day", "reason", "message"),
+    [
+        (29, "motivo", "O dia do vencimento deve ser um número de 1 a 28."),
+        ("x", "motivo", "O dia do vencimento deve ser um número de 1 a 28."),
+        (20, "", "Campo obrigatório."),
+        (10, "motivo", None),  # the same day
+    ],
+)
+def test_bad_due_day_change_is_refused_and_nothing_written(db_session, day, reason, message):
+    set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, "S")
+    contract, _sub = billed_contract(db_session, due_day=10)
+    db_session.commit()
+    with pytest.raises(billing.BillingError) as refused:
+        billing.change_due_day(contract.id, day, reason, today=date(2024, 3, 5))
+    if message:
+        assert str(refused.value) == message
+    db_session.expire_all()
+    assert db_session.get(Contract, contract.id).due_day == 10 and _charges(db_session) == []
+    assert (
+        db_session.query(AuditLog).filter_by(table_name="contracts", action="update").count() == 0
+    )
+
+
+def test_due_day_change_refused_while_a_booklet_has_open_charges(db_session):
+    contract, _sub = billed_contract(db_session, due_day=10)
+    billing.issue_booklet(contract.id, 2, first_month=date(2024, 4, 1))
+    with pytest.raises(billing.BillingError, match="booklet|carnê"):
+        billing.preview_due_day_change(contract.id, 20, today=date(2024, 3, 5))
+    with pytest.raises(billing.BillingError):
+        billing.change_due_day(contract.id, 20, "motivo", today=date(2024, 3, 5))
+    assert db_session.get(Contract, contract.id).due_day == 10
+
+
+# --------------------------------------------------------------------------- plan change
+
+
+def test_plan_change_up_mid_month_charges_the_difference(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    # 99.90 -> 149.90 on 25/03/2024; period 10/03-09/04 (31 days), 25/03 to 09/04 is
+    # 7 + 9 = 16 days: 50.00 x 16 / 31 = 25.8064... -> 25.81.
+    result = billing.plan_change_charge(sub, D("99.90"), D("149.90"), date(2024, 3, 25))
+    db_session.commit()
+
+    assert result.difference == D("25.81")
+    (charge,) = _charges(db_session)
+    assert charge.amount == D("25.81") and charge.due_on == date(2024, 4, 10)
+    assert (charge.period_start, charge.period_end) == (date(2024, 3, 25), date(2024, 4, 9))
+    assert charge.reference_month is None and charge.pix_txid
+
+
+def test_plan_change_down_mid_month_credits_the_period_charge(db_session):
+    contract, sub = billed_contract(db_session, "149.90", date(2023, 1, 10), due_day=10)
+    # 149.90 -> 99.90 on 25/03/2024: a credit of 25.81 (the same days as above). April's
+    # monthly charge (for 10/03-09/04, at the old price) is generated and takes it:
+    # 149.90 - 25.81 = 124.09.
+    result = billing.plan_change_charge(sub, D("149.90"), D("99.90"), date(2024, 3, 25))
+    db_session.commit()
+
+    assert result.difference == D("-25.81") and result.unapplied_credit == D("0.00")
+    (april,) = _charges(db_session)
+    assert april.reference_month == date(2024, 4, 1)
+    assert april.amount == D("124.09")
+    assert [(c.id, amount) for c, amount in result.credited] == [(april.id, D("25.81"))]
+    # April is billed now: generating it does not bill the old price again.
+    assert not billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).created
+
+
+def test_plan_change_credit_skips_paid_charges_and_reports_what_is_left(db_session):
+    contract, sub = billed_contract(db_session, "149.90", date(2023, 1, 10), due_day=10)
+    april = billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).charge
+    billing.mark_charge_paid(april.id, "149.90", date(2024, 3, 20), today=date(2024, 3, 20))
+    result = billing.plan_change_charge(sub, D("149.90"), D("99.90"), date(2024, 3, 25))
+    db_session.commit()
+    assert result.credited == [] and result.unapplied_credit == D("25.81")
+    assert _charges(db_session)[0].amount == D("149.90")
+
+
+# --------------------------------------------------------------------------- totals
+
+
+def test_customer_totals(db_session):
+    contract, _sub = billed_contract(db_session, "100.00", date(2023, 1, 10))
+    billing.issue_booklet(contract.id, 4, first_month=date(2024, 1, 1))
+    jan, feb, mar, apr = _charges(db_session)
+    billing.mark_charge_paid(jan.id, "101.00", date(2024, 1, 12), today=date(2024, 3, 11))
+    mar.status = ChargeStatus.CANCELLED
+    db_session.commit()
+
+    totals = billing.customer_totals(contract.customer_id, today=date(2024, 3, 11))
+
+    # Feb (due 10/02) is overdue; Apr (due 10/04) is open; March is cancelled.
+    assert totals == billing.ChargeTotals(
+        open=D("200.00"),
+        overdue=D("100.00"),
+        paid=D("101.00"),
+        open_count=2,
+        overdue_count=1,
+        paid_count=1,
+    )
+    for amount in (totals.open, totals.overdue, totals.paid):
+        assert isinstance(amount, Decimal)
+    # On the due date itself a charge is not overdue yet.
+    assert billing.customer_totals(contract.customer_id, today=date(2024, 2, 10)).overdue == 0
+
+
+def test_charge_filters(db_session):
+    contract, _sub = billed_contract(db_session)
+    billing.issue_booklet(contract.id, 3, first_month=date(2024, 1, 1))
+    customer_id = contract.customer_id
+    filters, errors = billing.parse_charge_filters(
+        {"status": "open", "due_from": "2024-02-01", "due_to": "10/03/2024"}
+    )
+    assert errors == {}
+    assert [c.due_on for c in billing.customer_charges(customer_id, filters)] == [
+        date(2024, 3, 10),
+        date(2024, 2, 10),
+    ]
+    filters, errors = billing.parse_charge_filters(
+        {"status": "nope", "due_from": "31/02/2024", "due_to": ""}
+    )
+    assert set(errors) == {"status", "due_from"}
+    assert len(billing.customer_charges(customer_id, filters)) == 3
+
+
+def test_money_never_goes_through_float(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2024, 2, 20))
+    billing.issue_booklet(contract.id, 2, first_month=MARCH_2024)
+    billing.plan_change_charge(sub, D("99.90"), D("129.90"), date(2024, 3, 25))
+    db_session.commit()
+    for charge in _charges(db_session):
+        assert type(charge.amount) is Decimal
+        assert charge.amount == charge.amount.quantize(D("0.01"))
+    with pytest.raises(billing.BillingError):
+        billing.plan_change_charge(sub, 99.90, D("129.90"), date(2024, 3, 25))
+    assert type(billing.contract_monthly_amount(contract, date(2024, 3, 1))) is Decimal
