@@ -9,10 +9,12 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,10 +70,14 @@ class Olt(TimestampMixin, Model):
     snmp_community: Mapped[str | None] = mapped_column(EncryptedString())
     snmp_port: Mapped[int] = mapped_column(Integer, nullable=False, default=161)
     access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_points.id"))
-    # Provisioning profiles: Huawei line/service profile ids, ZTE ONU type name.
+    # Provisioning profiles: Huawei line/service profile ids; ZTE ONU type name and the
+    # T-CONT, VLAN and IP (gateway, static WANs only) profile names its CLI refers to.
     line_profile_id: Mapped[int | None] = mapped_column(Integer)
     service_profile_id: Mapped[int | None] = mapped_column(Integer)
     onu_type: Mapped[str | None] = mapped_column(String(40))
+    tcont_profile: Mapped[str | None] = mapped_column(String(32))
+    vlan_profile: Mapped[str | None] = mapped_column(String(32))
+    ip_profile: Mapped[str | None] = mapped_column(String(32))
     default_vlan: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
 
@@ -103,12 +109,17 @@ class OnuState(enum.StrEnum):
 class Onu(TimestampMixin, Model):
     """A customer's fibre modem, by serial number, at a position of an OLT.
 
-    The position (frame/slot/port/ONU-id) is unique per OLT; WPA2 keys are encrypted.
+    The position (frame/slot/port/ONU-id) and the service-port index are unique per OLT,
+    so two concurrent links can never be given the same ids; a removed ONU gives both
+    back (they are set to NULL). The PPPoE password and WPA2 keys are encrypted.
     """
 
     __tablename__ = "onus"
     __table_args__ = (
         UniqueConstraint("olt_id", "frame", "slot", "port", "onu_index"),
+        # Huawei service-port indexes are OLT-wide; ZTE's are local to the ONU and
+        # stay NULL here (NULLs never collide).
+        UniqueConstraint("olt_id", "service_port_id"),
         CheckConstraint("vlan IS NULL OR vlan BETWEEN 1 AND 4094", name="ck_onus_vlan"),
     )
 
@@ -127,6 +138,7 @@ class Onu(TimestampMixin, Model):
     )
     vlan: Mapped[int | None] = mapped_column(Integer)
     pppoe_login: Mapped[str | None] = mapped_column(String(64))
+    pppoe_password: Mapped[str | None] = mapped_column(EncryptedString())
     static_ip: Mapped[str | None] = mapped_column(String(45))
     static_mask: Mapped[str | None] = mapped_column(String(45))
     static_gateway: Mapped[str | None] = mapped_column(String(45))
@@ -166,10 +178,29 @@ class OnuAction(enum.StrEnum):
     DELETE = "delete"
 
 
+# While a job of an ONU is queued or running, no second one may start on that ONU: a
+# double click, or a delete racing a Wi-Fi change, gets a clear refusal instead.
+ACTIVE_JOB_WHERE = text("status IN ('queued', 'running')")
+
+
 class OnuProvisioning(TimestampMixin, Model):
-    """One job on an OLT for an ONU; the state lives here, RQ only carries the id."""
+    """One job on an OLT for an ONU; the state lives here, RQ only carries the id.
+
+    ``commands`` holds the planned CLI lines and ``output`` the device's answers, both
+    with secrets masked; ``message`` says, in Portuguese, how it ended (the device's own
+    error text on a refusal).
+    """
 
     __tablename__ = "onu_provisionings"
+    __table_args__ = (
+        Index(
+            "uq_onu_provisionings_active_onu_id",
+            "onu_id",
+            unique=True,
+            sqlite_where=ACTIVE_JOB_WHERE,
+            postgresql_where=ACTIVE_JOB_WHERE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     onu_id: Mapped[int] = mapped_column(ForeignKey("onus.id"), nullable=False, index=True)
@@ -178,6 +209,7 @@ class OnuProvisioning(TimestampMixin, Model):
         enum_column(JobStatus, "job_status"), nullable=False, default=JobStatus.QUEUED
     )
     commands: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rq_job_id: Mapped[str | None] = mapped_column(String(64))

@@ -39,6 +39,20 @@ from app.models import (
 from app.services.setup import seed_payment_methods
 from app.validators import complete_cnpj, complete_cpf
 
+# Provisioning profiles of the demo OLTs. `flask olt-sim` seeds the simulated OLTs with
+# the same names and ids (and refuses any other, as a real OLT does), so provisioning
+# from the demo works end to end.
+DEMO_OLT_PROFILES = {
+    "huawei": {"line_profile_id": 10, "service_profile_id": 10, "default_vlan": 100},
+    "zte": {
+        "onu_type": "ZTE-F660",
+        "tcont_profile": "1G",
+        "vlan_profile": "VLAN200",
+        "ip_profile": "IP-GW",
+        "default_vlan": 200,
+    },
+}
+
 CONTRACT_BODY = """CONTRATO DE PRESTAÇÃO DE SERVIÇOS DE COMUNICAÇÃO MULTIMÍDIA Nº {contract_number}
 
 CONTRATANTE: {customer_name}, CPF/CNPJ {customer_document}.
@@ -192,9 +206,7 @@ def load_demo_data(*, force: bool = False, customers: int = 12, seed: int = 7) -
                 password="admin",  # noqa: S106 - the simulator's demo credentials
                 snmp_community="public",
                 access_point=access_points[0],
-                line_profile_id=10,
-                service_profile_id=10,
-                default_vlan=100,
+                **DEMO_OLT_PROFILES["huawei"],
             ),
             Olt(
                 name="OLT Bancários (ZTE C320)",
@@ -206,8 +218,7 @@ def load_demo_data(*, force: bool = False, customers: int = 12, seed: int = 7) -
                 password="admin",  # noqa: S106 - the simulator's demo credentials
                 snmp_community="public",
                 access_point=access_points[2],
-                onu_type="ZTE-F660",
-                default_vlan=200,
+                **DEMO_OLT_PROFILES["zte"],
             ),
             Nas(
                 name="BRAS Centro",
