@@ -136,6 +136,8 @@ class TvPoint(Model):
     serial: Mapped[str | None] = mapped_column(String(40), unique=True)
     location: Mapped[str | None] = mapped_column(String(100))
     price: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal("0.00"))
+    # Ended points stay in the history (e.g. left behind by a change of holder).
+    ended_on: Mapped[date | None] = mapped_column(Date)
 
     subscription: Mapped[Subscription] = relationship(back_populates="tv_points")
 
@@ -156,6 +158,7 @@ class SubscriptionTvPackage(Model):
     tv_package_id: Mapped[int] = mapped_column(ForeignKey("tv_packages.id"), nullable=False)
     price: Mapped[Decimal] = mapped_column(Money, nullable=False)
     added_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
 
     subscription: Mapped[Subscription] = relationship(back_populates="tv_packages")
     tv_package: Mapped[TvPackage] = relationship()

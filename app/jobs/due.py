@@ -1,0 +1,69 @@
+"""The sweep of due work: what was scheduled for a moment that has come.
+
+With Redis, RQ's scheduler starts each scheduled job on time; the sweep is a safety net
+(``flask panel run-due`` from cron). Without Redis, ``make run`` runs the sweep every
+minute in a background thread, so scheduled transfers and provisional-speed reverts
+still happen in the default install. Every step here is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+# Functions that do the due work of one area; each returns how many things it did.
+SWEEPS: list[Callable[[], int]] = []
+
+
+def sweep(func: Callable[[], int]) -> Callable[[], int]:
+    """Register a function of due work."""
+    SWEEPS.append(func)
+    return func
+
+
+@sweep
+def _due_transfers() -> int:
+    from app.services.transfers import run_due_transfers
+
+    return run_due_transfers()
+
+
+@sweep
+def _due_provisional_speeds() -> int:
+    from app.services.subscription_actions import end_due_provisional_speeds
+
+    return end_due_provisional_speeds()
+
+
+def run_due_work() -> dict[str, int]:
+    """Run every registered sweep once, inside the current app context."""
+    from app.services.audit import audit_context
+
+    done = {}
+    for func in SWEEPS:
+        with audit_context("job", username=f"job:{func.__name__.strip('_')}"):
+            try:
+                done[func.__name__.strip("_")] = func()
+            except Exception:  # noqa: BLE001 - one area's failure must not stop the others
+                log.exception("due work %s failed", func.__name__)
+    return done
+
+
+def start_sweeper(app: Flask, interval: float = 60.0) -> threading.Thread:
+    """Run the sweep every ``interval`` seconds in a daemon thread (in-process mode)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            with app.app_context():
+                run_due_work()
+
+    thread = threading.Thread(target=loop, name="due-work", daemon=True)
+    thread.stop = stop  # type: ignore[attr-defined]
+    thread.start()
+    return thread
