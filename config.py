@@ -93,6 +93,10 @@ class Config:
         self.AUTH_ROLE_PUBLIC = "Public"
         self.AUTH_USER_REGISTRATION = False
         self.FAB_API_SWAGGER_UI = True
+        # The panel serves its own, completed OpenAPI document (app.api.openapi).
+        self.FAB_ADD_OPENAPI_VIEWS = False
+        # FAB's menu API serves FAB's React front-ends, which the panel does not use.
+        self.FAB_ADD_MENU_API = False
         self.FAB_ADD_SECURITY_API = False
         # Schema comes from migrations only, and permissions are synchronised by
         # `flask panel init`, never by each web process racing the others at start-up.
@@ -105,6 +109,11 @@ class Config:
             if h.strip()
         ]
         self.FAB_PASSWORD_COMPLEXITY_ENABLED = True
+        # The panel's rule and Portuguese message instead of FAB's (two capitals, two
+        # digits, three lower case letters ...), on every form that sets a password.
+        from app.security.passwords import check_password_complexity
+
+        self.FAB_PASSWORD_COMPLEXITY_VALIDATOR = check_password_complexity
 
         # --- Locale: Brazilian Portuguese by default, English selectable.
         self.BABEL_DEFAULT_LOCALE = "pt_BR"

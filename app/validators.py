@@ -8,6 +8,7 @@ WTForms and marshmallow, so a rule is written once.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -139,10 +140,22 @@ def validate_money(value, *, allow_zero: bool = True, field: str | None = None) 
 
 
 PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+# Multi-line text keeps tabs and line breaks; every other control character is refused.
+PRINTABLE_MULTILINE = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+# The start of an HTML tag, comment or declaration: "<a", "</", "<!", "<?".
+MARKUP = re.compile(r"<[A-Za-z/!?]")
+MARKUP_MESSAGE = _l("HTML tags are not allowed in this field (remove the < and > signs).")
 
 
 def validate_text(value: str | None, *, max_length: int, required: bool = True) -> str:
-    """Trim free text and refuse control characters and oversize values."""
+    """Trim free text and refuse control characters, HTML tags and oversize values.
+
+    Raises:
+        ValidationError: the value is not text (a number or list sent as JSON ...), is
+            missing when ``required``, too long, or holds control characters or tags.
+    """
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(_l("Enter text."))
     text = (value or "").strip()
     if required and not text:
         raise ValidationError(_l("This field is required."))
@@ -150,7 +163,76 @@ def validate_text(value: str | None, *, max_length: int, required: bool = True) 
         raise ValidationError(_l("Text too long (at most %(n)s characters).", n=max_length))
     if not PRINTABLE.match(text):
         raise ValidationError(_l("The text contains control characters, which are not allowed."))
+    if MARKUP.search(text):
+        raise ValidationError(MARKUP_MESSAGE)
     return text
+
+
+def validate_plain_text(value, *, multiline: bool = False, allow_markup: bool = False):
+    """Refuse control characters and HTML tags in text; other values pass unchanged.
+
+    PostgreSQL cannot store NUL at all, and the other control characters are never
+    typed on purpose: they come from pasted binary or from an attack on whatever later
+    shows or logs the text. Tags (``<script``, ``<img``) have no place in names,
+    addresses or notes either; the pages escape them anyway, but a value that is only
+    safe while every future screen, PDF and export escapes it is better refused at the
+    door. Apostrophes, quotes and ``--`` stay allowed: they are in real names
+    (D'Ávila, Sant'Ana) and queries are always parametrised.
+
+    Raises:
+        ValidationError: the text holds a control character (tab and line breaks are
+            allowed when ``multiline``) or, unless ``allow_markup``, an HTML tag.
+    """
+    if isinstance(value, str):
+        pattern = PRINTABLE_MULTILINE if multiline else PRINTABLE
+        if not pattern.match(value):
+            raise ValidationError(
+                _l("The text contains control characters, which are not allowed.")
+            )
+        if not allow_markup and MARKUP.search(value):
+            raise ValidationError(MARKUP_MESSAGE)
+    return value
+
+
+# The widest span of dates that makes sense in an ISP's records; anything outside it is
+# a typing slip (year 20225) or an attack on date arithmetic.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def validate_date_range(value, *, earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE):
+    """Refuse dates outside ``earliest`` .. ``latest``; other values pass unchanged.
+
+    Raises:
+        ValidationError: the date is out of range.
+    """
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not earliest <= day <= latest:
+        raise ValidationError(
+            _l(
+                "Enter a date between %(start)s and %(end)s.",
+                start=earliest.strftime("%d/%m/%Y"),
+                end=latest.strftime("%d/%m/%Y"),
+            )
+        )
+    return value
+
+
+# A 32-bit signed integer: what an Integer column holds on every database.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def validate_integer_range(value, *, minimum: int = INT_MIN, maximum: int = INT_MAX):
+    """Refuse integers the column cannot hold; other values pass unchanged.
+
+    Raises:
+        ValidationError: the number is out of range.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and not minimum <= value <= maximum:
+        raise ValidationError(
+            _l("Enter a number from %(min)s to %(max)s.", min=minimum, max=maximum)
+        )
+    return value
 
 
 def complete_cpf(base: str) -> str:

@@ -1,8 +1,10 @@
 """Base classes of the panel's FAB screens.
 
 :class:`PanelModelView` maps CRUD methods onto the read/write/delete permissions of
-:mod:`app.security.permissions` and turns every refused save into a clear message while
-keeping what the user typed; no database error text ever reaches the page.
+:mod:`app.security.permissions`; :class:`SafeModelViewMixin` (also used by the security
+screens) derives input rules from each column's type, turns every refused save into a
+clear message while keeping what the user typed (no database error text ever reaches
+the page), and refuses a save based on a stale version of the record.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 
 from flask import abort, flash, request
 from flask_appbuilder import ModelView
+from flask_appbuilder.exceptions import DatabaseException, FABException
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import (
@@ -20,9 +23,11 @@ from flask_appbuilder.urltools import (
     get_page_size_args,
 )
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
@@ -35,9 +40,13 @@ from app.security.permissions import (
 )
 from app.services.errors import DomainError, integrity_message
 from app.validators import ValidationError
+from app.views.forms import TEXT_MAX_LENGTH, KnownChoices, MoneyRule, PlainText, column_rules
 from app.views.labels import enum_label, labels_for
 
 log = logging.getLogger(__name__)
+
+# Hidden field of the edit forms of versioned records: the version the form was read at.
+VERSION_FIELD = "version"
 
 STALE_MESSAGE = _l(
     "This record was changed by someone else while you edited it. "
@@ -50,6 +59,10 @@ def _refusal(exc: Exception):
     db.session.rollback()
     if isinstance(exc, DomainError | ValidationError):
         return str(exc)
+    if isinstance(exc, FABException) and not isinstance(exc, DatabaseException):
+        # FAB's own refusals (a role that still has users ...) carry a message for
+        # people; its DatabaseException wraps driver text that must never be shown.
+        return str(exc.args[0]) if exc.args else None
     cause = exc.__cause__ if exc.__cause__ is not None else exc
     if isinstance(cause, IntegrityError):
         return integrity_message(cause)
@@ -58,7 +71,237 @@ def _refusal(exc: Exception):
     return None
 
 
-class PanelModelView(ModelView):
+def stale_message(item) -> str:
+    """Say that ``item`` changed while it was being edited, and by whom when known."""
+    from flask_babel import format_datetime
+    from sqlalchemy import select
+
+    from app.models import AuditLog
+
+    identity = inspect(item).identity
+    last = None
+    if identity:
+        last = db.session.scalar(
+            select(AuditLog)
+            .where(
+                AuditLog.table_name == item.__tablename__,
+                AuditLog.record_id == ",".join(str(i) for i in identity),
+            )
+            .order_by(AuditLog.id.desc())
+            .limit(1)
+        )
+    if last is None or not last.username:
+        return str(STALE_MESSAGE)
+    return str(
+        _l(
+            "This record was changed by %(user)s at %(time)s while you edited it. "
+            "Reload it to see the current data; nothing was saved.",
+            user=last.username,
+            time=format_datetime(last.at, "short"),
+        )
+    )
+
+
+def is_versioned(model) -> bool:
+    """Whether ``model`` has a version counter (optimistic locking, ``VersionedMixin``)."""
+    return inspect(model).version_id_col is not None
+
+
+def escape_errors(form) -> None:
+    """Escape the form's error messages before FAB's template shows them.
+
+    FAB's form template prints each error through ``_()``, whose result Jinja marks
+    safe: a message that quotes what was typed (``unknown attribute: <script>...``)
+    would reach the page as HTML.
+    """
+    for field in form:
+        field.errors = [escape(str(error)) for error in field.errors]
+
+
+def _with_validator(field, validator):
+    """A copy of the unbound WTForms ``field`` with one more validator."""
+    kwargs = dict(field.kwargs)
+    kwargs["validators"] = [*(kwargs.get("validators") or []), validator]
+    return field.field_class(*field.args, **kwargs)
+
+
+class SafeModelViewMixin:
+    """Hardening for any FAB ``ModelView``: the panel's own screens and FAB's security ones.
+
+    - every column gets the rules its type implies (no control characters or HTML tags,
+      bounded text, integers the column can hold, sane dates, money as money), so a
+      field nobody thought about cannot take hostile input;
+    - a refused save shows a clear message and keeps what was typed; no database error
+      text ever reaches the page (FAB's own ``_add``/``_delete`` flash it verbatim);
+    - versioned records carry the version read in a hidden field, and a save based on
+      a stale one is refused, so two people editing one record never overwrite each
+      other silently.
+    """
+
+    # Maximum length of unbounded (Text) columns, per column; others get TEXT_MAX_LENGTH.
+    text_max_lengths: dict[str, int] = {}
+
+    def __init__(self, **kwargs):
+        self._automatic_rules()
+        self._version_field()
+        super().__init__(**kwargs)
+
+    # ------------------------------------------------------------- form building
+
+    def _automatic_rules(self) -> None:
+        self.validators_columns = {
+            column: list(rules) for column, rules in (self.validators_columns or {}).items()
+        }
+        for column in set(self.add_columns or []) | set(self.edit_columns or []):
+            if self.datamodel.is_relation_many_to_many(
+                column
+            ) or self.datamodel.is_relation_one_to_many(column):
+                self.validators_columns.setdefault(column, []).append(KnownChoices())
+                continue
+            sa_column = self.datamodel.list_columns.get(column)
+            if sa_column is None or not hasattr(sa_column, "type"):
+                continue  # many-to-one relations (FAB checks those) and extra fields
+            rules = self.validators_columns.setdefault(column, [])
+            limit = self.text_max_lengths.get(column, TEXT_MAX_LENGTH)
+            for rule in column_rules(sa_column, text_max_length=limit):
+                if isinstance(rule, MoneyRule) and any(isinstance(r, MoneyRule) for r in rules):
+                    continue
+                rules.append(rule)
+        for name in ("add_form_extra_fields", "edit_form_extra_fields"):
+            fields = dict(getattr(self, name, None) or {})
+            for key, field in fields.items():
+                field_class = getattr(field, "field_class", object)
+                if issubclass(field_class, StringField):
+                    # Passwords may hold any printable character, "<" included.
+                    rule = PlainText(allow_markup=issubclass(field_class, PasswordField))
+                    fields[key] = _with_validator(field, rule)
+            setattr(self, name, fields)
+
+    def _version_field(self) -> None:
+        if not self.edit_columns or not is_versioned(self.datamodel.obj):
+            return
+        self.edit_form_extra_fields = {
+            **(self.edit_form_extra_fields or {}),
+            VERSION_FIELD: HiddenField(),
+        }
+        # A new list: add_columns and edit_columns are often the same list object.
+        self.edit_columns = [*self.edit_columns, VERSION_FIELD]
+
+    # ------------------------------------------------------------- saving
+
+    def _save_failed(self, exc: Exception) -> None:
+        message = _refusal(exc)
+        if message is None:
+            log.exception("unexpected error saving %s", self.datamodel.obj.__name__)
+            message = _l("The record could not be saved; nothing was changed.")
+        flash(str(message), "danger")
+
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if not form.validate():
+                escape_errors(form)
+            else:
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                try:
+                    form.populate_obj(item)
+                    self.pre_add(item)
+                    self.datamodel.add(item)
+                except (DomainError, ValidationError, SQLAlchemyError, FABException) as exc:
+                    self._save_failed(exc)
+                else:
+                    self.post_add(item)
+                    flash(str(self.add_row_message), "success")
+                    return None
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    @staticmethod
+    def _read_version(form) -> str | None:
+        """The version the form was built from; None for records without a version."""
+        if VERSION_FIELD not in form:
+            return None
+        return (form[VERSION_FIELD].data or "").strip()
+
+    def _populate(self, form, item) -> None:
+        """``form.populate_obj(item)`` without the version field.
+
+        Setting the version attribute would make SQLAlchemy write that value instead of
+        counting up; the field stays on the form to be shown again if the save fails.
+        """
+        version = form._fields.pop(VERSION_FIELD, None)
+        try:
+            form.populate_obj(item)
+        finally:
+            if version is not None:
+                form._fields[VERSION_FIELD] = version
+
+    def _edit(self, pk):
+        pages = get_page_args()
+        page_sizes = get_page_size_args()
+        orders = get_order_args()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if not form.validate():
+                escape_errors(form)
+            else:
+                expected = self._read_version(form)
+                if expected is not None and expected != str(item.version):
+                    flash(stale_message(item), "danger")
+                else:
+                    self.process_form(form, False)
+                    try:
+                        self._populate(form, item)
+                        self.pre_update(item)
+                        self.datamodel.edit(item)
+                    except (DomainError, ValidationError, SQLAlchemyError, FABException) as exc:
+                        self._save_failed(exc)
+                    else:
+                        self.post_update(item)
+                        flash(str(self.edit_row_message), "success")
+                        return None
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+            self.update_redirect()
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
+        )
+
+    def _delete(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            self.pre_delete(item)
+            self.datamodel.delete(item)
+        except (DomainError, ValidationError, SQLAlchemyError, FABException) as exc:
+            message = _refusal(exc)
+            if message is None:
+                log.exception("unexpected error deleting %s", self.datamodel.obj.__name__)
+                message = _l("The record could not be deleted; nothing was changed.")
+            flash(str(message), "danger")
+        else:
+            self.post_delete(item)
+            flash(str(self.delete_row_message), "success")
+            self.update_redirect()
+
+
+class PanelModelView(SafeModelViewMixin, ModelView):
     """CRUD screen with the panel's permission mapping and error handling."""
 
     method_permission_name = MODEL_VIEW_PERMISSIONS
@@ -118,89 +361,6 @@ class PanelModelView(ModelView):
                     widget=Select2Widget(),
                 ),
             )
-
-    def _save_failed(self, exc: Exception) -> None:
-        message = _refusal(exc)
-        if message is None:
-            log.exception("unexpected error saving %s", self.datamodel.obj.__name__)
-            message = _l("The record could not be saved; nothing was changed.")
-        flash(str(message), "danger")
-
-    def _add(self):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
-        form = self.add_form.refresh()
-        if request.method == "POST":
-            self._fill_form_exclude_cols(exclude_cols, form)
-            if form.validate():
-                self.process_form(form, True)
-                item = self.datamodel.obj()
-                try:
-                    form.populate_obj(item)
-                    self.pre_add(item)
-                    self.datamodel.add(item)
-                except (DomainError, ValidationError, SQLAlchemyError) as exc:
-                    self._save_failed(exc)
-                else:
-                    self.post_add(item)
-                    flash(str(self.add_row_message), "success")
-                    return None
-        else:
-            self.update_redirect()
-        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
-
-    def _edit(self, pk):
-        pages = get_page_args()
-        page_sizes = get_page_size_args()
-        orders = get_order_args()
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
-        item = self.datamodel.get(pk, self._base_filters)
-        if not item:
-            abort(404)
-        pk = self.datamodel.get_pk_value(item)
-        if request.method == "POST":
-            form = self.edit_form.refresh(request.form)
-            self._fill_form_exclude_cols(exclude_cols, form)
-            form._id = pk
-            if form.validate():
-                self.process_form(form, False)
-                try:
-                    form.populate_obj(item)
-                    self.pre_update(item)
-                    self.datamodel.edit(item)
-                except (DomainError, ValidationError, SQLAlchemyError) as exc:
-                    self._save_failed(exc)
-                else:
-                    self.post_update(item)
-                    flash(str(self.edit_row_message), "success")
-                    return None
-        else:
-            form = self.edit_form.refresh(obj=item)
-            self.prefill_form(form, pk)
-            self.update_redirect()
-        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
-        return self._get_related_views_widgets(
-            item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
-        )
-
-    def _delete(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if not item:
-            abort(404)
-        try:
-            self.pre_delete(item)
-            self.datamodel.delete(item)
-        except (DomainError, ValidationError, SQLAlchemyError) as exc:
-            message = _refusal(exc)
-            if message is None:
-                log.exception("unexpected error deleting %s", self.datamodel.obj.__name__)
-                message = _l("The record could not be deleted; nothing was changed.")
-            flash(str(message), "danger")
-        else:
-            self.post_delete(item)
-            flash(str(self.delete_row_message), "success")
-            self.update_redirect()
 
 
 class ReadOnlyModelView(PanelModelView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError as FormValidationError
 
 from app.validators import ValidationError
@@ -57,3 +58,71 @@ class MoneyRule(Rule):
         from app.validators import validate_money
 
         super().__init__(validate_money, **kwargs)
+
+
+class PlainText:
+    """No control characters (tab and line breaks allowed when ``multiline``) and, unless
+    ``allow_markup`` (passwords and secrets), no HTML tags."""
+
+    def __init__(self, multiline: bool = False, allow_markup: bool = False) -> None:
+        self.multiline = multiline
+        self.allow_markup = allow_markup
+
+    def __call__(self, form, field) -> None:
+        from app.validators import validate_plain_text
+
+        try:
+            validate_plain_text(
+                field.data, multiline=self.multiline, allow_markup=self.allow_markup
+            )
+        except ValidationError as exc:
+            raise FormValidationError(str(exc)) from None
+
+
+class KnownChoices:
+    """Every id a multiple select sent names one of its options.
+
+    FAB's ``QuerySelectMultipleField`` checks for unknown ids before it has looked at
+    them, so ``roles=abc`` was dropped silently and the record saved without it.
+    """
+
+    def __call__(self, form, field) -> None:
+        field.data  # noqa: B018 - resolving the ids is what flags unknown ones
+        if getattr(field, "_invalid_formdata", False):
+            raise FormValidationError(str(_l("Choose only options from the list.")))
+
+
+# Longest text an unbounded (Text) column takes from a form unless a view says otherwise.
+TEXT_MAX_LENGTH = 5000
+
+
+def column_rules(column, *, text_max_length: int = TEXT_MAX_LENGTH) -> list:
+    """The validators a column's type implies, for a form field over it.
+
+    FAB already limits the length of sized strings and requires non-null columns; these
+    add what it does not: no control characters or HTML tags (secrets may hold any
+    printable character), a bound on unbounded text, integers the database can hold,
+    dates in a sane range, and amounts that are money.
+    """
+    from sqlalchemy import Boolean, Date, DateTime, Enum, Integer, Numeric, String, Text
+    from wtforms.validators import Length
+
+    from app.models.base import EncryptedString
+    from app.validators import validate_date_range, validate_integer_range
+
+    kind = column.type
+    if isinstance(kind, Enum | Boolean):
+        return []
+    if isinstance(kind, EncryptedString):
+        return [PlainText(allow_markup=True)]
+    if isinstance(kind, Text):
+        return [PlainText(multiline=True), Length(max=text_max_length)]
+    if isinstance(kind, String):
+        return [PlainText()]
+    if isinstance(kind, Integer):
+        return [Rule(validate_integer_range, required=False, normalise=False)]
+    if isinstance(kind, Numeric):
+        return [MoneyRule(required=not column.nullable)]
+    if isinstance(kind, Date | DateTime):
+        return [Rule(validate_date_range, required=False, normalise=False)]
+    return []

@@ -1,0 +1,73 @@
+"""Browser sessions: a fresh one at each login, really ended at logout.
+
+Flask's session is a signed cookie. Left alone, whatever it held before login (an
+attacker's planted cookie, a half-finished second factor) survives the login, and a
+copy of a logged-in cookie keeps working after logout until it expires. So a login
+clears the session and records a new random token server-side
+(:class:`app.models.UserSession`); the user loader accepts the cookie only while that
+token's row is live, and logout ends the row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import UserSession
+from app.models.base import utcnow
+
+SESSION_TOKEN_KEY = "_panel_session"  # noqa: S105 - a session key name, not a secret
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user) -> None:
+    """Log ``user`` in on a brand-new session (nothing from before login is kept)."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    address = (request.remote_addr or "")[:45] or None
+    db.session.add(UserSession(user_id=user.id, token_hash=_hash(token), ip_address=address))
+    db.session.commit()
+    session[SESSION_TOKEN_KEY] = token
+    login_user(user, remember=False)
+
+
+def end_session() -> None:
+    """End the current session server-side and forget everything the cookie held."""
+    token = session.get(SESSION_TOKEN_KEY)
+    if token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _hash(str(token)), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def session_is_live(user_id) -> bool:
+    """Whether the current cookie belongs to a live login of ``user_id``.
+
+    Refused: no token (a cookie made before this check existed, or forged contents
+    need the secret key anyway), a token whose session was ended at logout, one of
+    another user, and one older than ``PERMANENT_SESSION_LIFETIME``.
+    """
+    token = session.get(SESSION_TOKEN_KEY)
+    if not token:
+        return False
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(str(token))))
+    if row is None or row.ended_at is not None or str(row.user_id) != str(user_id):
+        return False
+    created = row.created_at
+    if created.tzinfo is None:  # SQLite hands timestamps back without their zone
+        created = created.replace(tzinfo=UTC)
+    return datetime.now(UTC) - created < current_app.permanent_session_lifetime
