@@ -54,10 +54,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
 
         from app.api import register_apis
+        from app.api.openapi import register_openapi
         from app.views import register_views
 
         register_views(appbuilder)
         register_apis(appbuilder)
+        register_openapi(appbuilder)
         appbuilder.post_init()
 
     from app.cli import register_cli

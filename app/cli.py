@@ -11,6 +11,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.oltsim_cli import olt_sim_command
+from app.radius_cli import radius_cli
+
 panel = AppGroup("panel", help="Set the ISP panel up and maintain it.")
 
 
@@ -78,6 +81,17 @@ def create_admin_command(username: str, email: str, password: str | None) -> Non
     )
 
 
+@panel.command("run-due")
+def run_due_command() -> None:
+    """Run the work whose time has come (scheduled transfers, speed reverts ...)."""
+    from app.jobs.due import run_due_work
+
+    for area, count in run_due_work().items():
+        click.echo(f"{area}: {count}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the panel's commands to the app's ``flask`` CLI."""
     app.cli.add_command(panel)
+    app.cli.add_command(radius_cli)
+    app.cli.add_command(olt_sim_command)

@@ -8,6 +8,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
+from app.api.base import if_match_version
 from app.extensions import db
 from app.models import Customer, Subscription
 from app.security import permissions as p
@@ -207,7 +208,9 @@ class SubscriptionActionsApi(BaseApi):
             return self.response_400(message=_("Request is not JSON"))
         try:
             subs.update_subscription_data(
-                subscription, request.json, expected_version=request.headers.get("If-Match")
+                subscription,
+                request.json,
+                expected_version=if_match_version(request.headers.get("If-Match")),
             )
         except DomainError as exc:
             return _refused(self, exc)

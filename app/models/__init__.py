@@ -48,6 +48,7 @@ from app.models.radius import (
     RadReply,
     RadUserGroup,
 )
+from app.models.security import UserSession, UserTotp
 from app.models.stock import StockItem, StockItemState, StockMovement, StockMovementKind
 from app.models.subscriptions import (
     CancellationProtocol,
@@ -129,5 +130,7 @@ __all__ = [
     "TransferStatus",
     "TvPackage",
     "TvPoint",
+    "UserSession",
+    "UserTotp",
     "VoiceTerminal",
 ]

@@ -60,6 +60,9 @@ CONTRACT = "Contract"
 CHARGE = "Charge"
 ONU = "Onu"
 AUDIT_LOG = "AuditLog"
+# The TOTP second factor's set-up screen (Admin only: it holds every permission).
+TWO_FACTOR = "TwoFactor"
+MANAGE = "manage"
 
 CATALOGUE = [
     PLAN,

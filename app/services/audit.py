@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session, configure_mappers
 from app.models import AuditLog
 from app.models.base import EncryptedString, utcnow
 
-# Tables never audited: the logs themselves, drafts, and what FreeRADIUS writes.
+# Tables never audited: the logs themselves, drafts, logins (a log of their own), and
+# what FreeRADIUS writes.
 NOT_AUDITED = {
     "audit_logs",
     "customer_access_logs",
     "subscription_drafts",
+    "user_sessions",
     "radacct",
     "radpostauth",
 }

@@ -38,6 +38,18 @@ SYSTEM_VARIABLES = {
         "bloqueado",
         "Grupo RADIUS dos logins de planos suspensos.",
     ),
+    sysvars.PIX_KEY: (
+        "",
+        "Chave Pix do provedor (CPF, CNPJ, e-mail, celular +55 ou aleatória) nos títulos Pix.",
+    ),
+    sysvars.PIX_MERCHANT_NAME: (
+        "",
+        "Nome do recebedor no Pix (até 25 caracteres, sem acentos).",
+    ),
+    sysvars.PIX_MERCHANT_CITY: (
+        "",
+        "Cidade do recebedor no Pix (até 15 caracteres, sem acentos).",
+    ),
 }
 
 PAYMENT_METHODS = [

@@ -149,11 +149,17 @@ def validate_plan_step(data: dict) -> dict:
     if len(plans) != len(plan_ids) or not all(p.active for p in plans):
         raise StepError({"plan_ids": str(_l("Choose an active plan from the list."))})
     result: dict[str, Any] = {"plan_ids": plan_ids}
-    if len(plan_ids) > 1:
+    combo_name = data.get("combo_name")
+    if len(plan_ids) > 1 or (combo_name or "").strip():
+        # Checked whenever typed, even for a single plan where it is not used: the
+        # draft keeps what the step received.
         try:
-            result["combo_name"] = validate_text(data.get("combo_name"), max_length=100)
-        except ValidationError:
-            raise StepError({"combo_name": str(_l("Give the combo a name."))}) from None
+            name = validate_text(combo_name, max_length=100)
+        except ValidationError as exc:
+            message = str(exc) if (combo_name or "").strip() else str(_l("Give the combo a name."))
+            raise StepError({"combo_name": message}) from None
+        if len(plan_ids) > 1:
+            result["combo_name"] = name
     return result
 
 
@@ -610,8 +616,8 @@ def validate_subscription_data(data: dict, today: date | None = None) -> dict:
     return cleaned
 
 
-def _check_version(record, expected_version) -> None:
-    if expected_version in (None, ""):
+def _check_version(record, expected_version, *, required: bool = False) -> None:
+    if expected_version in (None, "") and not required:
         return
     if str(record.version) != str(expected_version):
         raise ConflictError(
@@ -623,9 +629,18 @@ def _check_version(record, expected_version) -> None:
 
 
 def update_subscription_data(
-    subscription: Subscription, data: dict, *, expected_version=None, today: date | None = None
+    subscription: Subscription,
+    data: dict,
+    *,
+    expected_version=None,
+    version_required: bool = False,
+    today: date | None = None,
 ) -> Subscription:
     """Save Editar dados do Plano in one transaction.
+
+    ``expected_version`` is the version the editor read; without it the check is
+    skipped, unless ``version_required`` (the screen always sends one, so a save
+    without it is refused like a stale one).
 
     Raises:
         ComboMemberError: the subscription belongs to a combo.
@@ -633,7 +648,7 @@ def update_subscription_data(
         ConflictError: someone saved it since ``expected_version`` was read.
     """
     ensure_editable_directly(subscription)
-    _check_version(subscription, expected_version)
+    _check_version(subscription, expected_version, required=version_required)
     cleaned = validate_subscription_data(data, today)
     for key, value in cleaned.items():
         setattr(subscription, key, value)

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.views.actions import (
+    CompositionView,
+    PlanChangeView,
+    SubscriptionDataView,
+    SubscriptionStatusView,
+)
+from app.views.billing import BillingActionsView, BillingView
 from app.views.catalogue import (
     AccessPointView,
     CityView,
@@ -21,14 +28,17 @@ from app.views.catalogue import (
 from app.views.customer_page import CustomerPageView
 from app.views.customers import CustomerAddressView, CustomerContactView, CustomerView
 from app.views.network import NasView, OltView, OnuView
+from app.views.onus import OnuActionsView, OnuStatusView
 from app.views.plans import (
     ChargeListView,
     ContractListView,
     SubscriptionActionsView,
     SubscriptionListView,
 )
+from app.views.radius import RadGroupReplyView, RadiusLoginView, RadiusRequestView, RadiusStatusView
 from app.views.subscriptions import ContractDocumentView, NewSubscriptionView, SubscriptionEditView
 from app.views.system import AuditLogView, SystemVariableView
+from app.views.transfers import OwnershipTransferView
 
 CUSTOMERS = "Customers"
 CATALOGUE = "Catalogue"
@@ -71,6 +81,8 @@ MENU = [
     (OltView, "OltList", _l("OLTs"), "fa-server", NETWORK),
     (OnuView, "OnuList", _l("ONUs"), "fa-hdd-o", NETWORK),
     (NasView, "NasList", _l("NAS"), "fa-random", NETWORK),
+    (RadiusRequestView, "RadiusRequestList", _l("RADIUS requests"), "fa-exchange", NETWORK),
+    (RadGroupReplyView, "RadGroupReplyList", _l("RADIUS group replies"), "fa-users", NETWORK),
     (SystemVariableView, "SystemVariableList", _l("System variables"), "fa-sliders", SYSTEM),
     (AuditLogView, "AuditLogList", _l("Audit trail"), "fa-history", SYSTEM),
 ]
@@ -84,6 +96,15 @@ NO_MENU = [
     NewSubscriptionView,
     ContractDocumentView,
     SubscriptionEditView,
+    OwnershipTransferView,
+    BillingView,
+    BillingActionsView,
+    OnuActionsView, OnuStatusView,
+    RadiusLoginView, RadiusStatusView,
+    PlanChangeView,
+    SubscriptionDataView,
+    SubscriptionStatusView,
+    CompositionView,
 ]
 
 

@@ -149,6 +149,12 @@ ENUM_LABELS = {
         "cancelled": _l("Cancelled"),
         "transferred": _l("Transferred"),
     },
+    "TransferStatus": {
+        "scheduled": _l("Scheduled"),
+        "done": _l("Done"),
+        "cancelled": _l("Cancelled"),
+        "failed": _l("Failed"),
+    },
     "ChargeStatus": {
         "open": _l("Open"),
         "paid": _l("Paid"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
-from wtforms.validators import IPAddress, NumberRange, Optional
+from wtforms.validators import IPAddress, Length, NumberRange, Optional
 
 from app.models import Nas, Olt, Onu
 from app.security import permissions as p
@@ -18,6 +18,7 @@ from app.views.forms import Rule
 
 PORT_RANGE = [NumberRange(min=1, max=65535)]
 KEEP_BLANK = _l("Leave blank to keep the current value.")
+SECRET_MAX_LENGTH = 128
 
 
 class SecretFieldsMixin:
@@ -47,9 +48,12 @@ class SecretFieldsMixin:
 
 def _secret_fields(columns: dict) -> tuple[dict, dict]:
     """Password fields for adding, and for editing (where blank keeps the stored value)."""
-    add = {f"new_{c}": PasswordField(label) for c, label in columns.items()}
+    # Bounded: the value is stored encrypted in a String(512) column.
+    rules = [Optional(), Length(max=SECRET_MAX_LENGTH)]
+    add = {f"new_{c}": PasswordField(label, validators=rules) for c, label in columns.items()}
     edit = {
-        f"new_{c}": PasswordField(label, description=KEEP_BLANK) for c, label in columns.items()
+        f"new_{c}": PasswordField(label, description=KEEP_BLANK, validators=rules)
+        for c, label in columns.items()
     }
     return add, edit
 

@@ -281,7 +281,9 @@ class SubscriptionEditView(BaseView):
             values = {k: v for k, v in request.form.items() if k != "csrf_token"}
             version = request.form.get("version", "")
             try:
-                subs.update_subscription_data(subscription, values, expected_version=version)
+                subs.update_subscription_data(
+                    subscription, values, expected_version=version, version_required=True
+                )
             except subs.StepError as exc:
                 errors = exc.errors
             except DomainError as exc:
@@ -403,7 +405,8 @@ def _status(*states: SubscriptionStatus):
 
 ACTIVE, SUSPENDED = SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED
 
-# The seed page's actions. Those whose screens come later show as not yet available.
+# The seed page's actions. Those whose screens come later show as not yet available;
+# app.views.actions registers the actions on a plan (Mudar Plano, Cancelar ...).
 _action(
     "edit_subscription",
     _l("Edit plan data"),
@@ -419,24 +422,7 @@ _action(
     applies=lambda s: s.combo_id is not None,
     permission=(p.can("edit_subscription"), p.SUBSCRIPTION_ACTIONS),
 )
-_action("change_plan", _l("Change plan"), 20, applies=_status(ACTIVE, SUSPENDED))
-_action("change_access_point", _l("Change access point"), 30)
-_action("edit_contract_fine", _l("Change fine / edit contract"), 40)
 _action("change_due_day", _l("Change due day"), 45)
-_action("suspend", _l("Suspend"), 50, applies=_status(ACTIVE))
-_action(
-    "reactivate",
-    _l("Reactivate"),
-    51,
-    applies=_status(SUSPENDED),
-    permission=(p.can("suspend"), p.SUBSCRIPTION_ACTIONS),
-)
-_action("restore_speed", _l("Restore provisional speed"), 55, applies=_status(SUSPENDED))
-_action("cancel", _l("Cancel"), 60, applies=_status(ACTIVE, SUSPENDED))
-_action("transfer_ownership", _l("Transfer ownership"), 70, applies=_status(ACTIVE, SUSPENDED))
-_action("tv_packages", _l("TV packages"), 80, group=_l("Add services"))
-_action("voice_terminals", _l("Voice terminals"), 81, group=_l("Add services"))
-_action("extra_services", _l("Extra services"), 82, group=_l("Add services"))
 _action("link_onu", _l("ONU"), 83, group=_l("Add services"))
 _action(
     "print_contract",

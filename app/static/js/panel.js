@@ -115,6 +115,29 @@
     });
   });
 
+  /* ---------------------------------------------------------------- pick one customer */
+  document.querySelectorAll(".person-pick").forEach(function (input) {
+    var form = input.form;
+    typeahead(input, function (li, row) {
+      li.appendChild(el("strong", {}, row.text));
+      li.appendChild(el("span", { "class": "text-muted" }, " " + row.document));
+    }, function (row) {
+      form.elements[input.dataset.target].value = row.id;
+      form.elements.holder_label.value = row.text + " (" + row.document + ")";
+      input.value = row.text + " (" + row.document + ")";
+    });
+    input.addEventListener("input", function () { form.elements[input.dataset.target].value = ""; });
+  });
+  document.querySelectorAll("input[name=holder_mode]").forEach(function (radio) {
+    function show() {
+      var mode = radio.form.querySelector("input[name=holder_mode]:checked").value;
+      radio.form.querySelector(".holder-existing").hidden = mode !== "existing";
+      radio.form.querySelector(".holder-new").hidden = mode !== "new";
+    }
+    radio.addEventListener("change", show);
+    show();
+  });
+
   /* ---------------------------------------------------------------- city -> access points */
   document.querySelectorAll("select[data-access-points-target]").forEach(function (city) {
     var target = document.getElementById(city.dataset.accessPointsTarget);
