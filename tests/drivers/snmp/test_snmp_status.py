@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 
 import pytest
@@ -70,6 +71,20 @@ def test_zte_offline_onus_say_why(snmp_agent, position, state):
         True, False, state, None)
 
 
+def run_in_fresh_loop(make_coroutine):
+    """asyncio.run in a thread of its own: the suite's browser tests keep Playwright's loop
+    running in the main thread, where asyncio.run refuses to start another."""
+    result: dict = {}
+
+    def target():
+        result["value"] = asyncio.run(make_coroutine())
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    return result["value"]
+
+
 def test_async_form_runs_inside_an_event_loop(snmp_agent):
     async def both():
         return await asyncio.gather(
@@ -78,7 +93,7 @@ def test_async_form_runs_inside_an_event_loop(snmp_agent):
             read_onu_status_async("zte", "127.0.0.1", "public", 1, 1, 1, 1,
                                   snmp_port=snmp_agent, timeout=1.0, retries=0))
 
-    huawei, zte = asyncio.run(both())
+    huawei, zte = run_in_fresh_loop(both)
     assert huawei.online and zte.online
 
 
@@ -86,7 +101,7 @@ def test_sync_form_also_works_from_inside_a_running_loop(snmp_agent):
     async def caller():
         return read(snmp_agent, "zte", 1, 1, 1, 1)
 
-    assert asyncio.run(caller()).state == "working"
+    assert run_in_fresh_loop(caller).state == "working"
 
 
 def test_wrong_community_gets_no_answer(snmp_agent):
