@@ -81,6 +81,28 @@ def create_admin_command(username: str, email: str, password: str | None) -> Non
     )
 
 
+@panel.command("reset-two-factor")
+@click.option("--username", required=True)
+def reset_two_factor_command(username: str) -> None:
+    """Turn off a user's two-step verification (a lost or replaced phone).
+
+    The user logs in with the password alone and may set it up again.
+    """
+    from app.services import two_factor
+    from app.services.audit import audit_context
+
+    user = current_app.appbuilder.sm.find_user(username=username)
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    with audit_context("cli", reason="reset-two-factor"):
+        removed = two_factor.reset(user.id)
+    click.echo(
+        f"{username}: two-step verification turned off"
+        if removed
+        else f"{username}: had no two-step verification"
+    )
+
+
 @panel.command("run-due")
 def run_due_command() -> None:
     """Run the work whose time has come (scheduled transfers, speed reverts ...)."""

@@ -194,6 +194,16 @@ def validate_plain_text(value, *, multiline: bool = False, allow_markup: bool = 
     return value
 
 
+# Longest text an unbounded (Text) column takes, unless the column's ``info`` sets its
+# own ``max_length`` (a contract template's body is a whole contract).
+TEXT_MAX_LENGTH = 5000
+
+
+def text_max_length(column) -> int:
+    """How long a value of an unbounded (Text) SQLAlchemy column may be."""
+    return column.info.get("max_length", TEXT_MAX_LENGTH)
+
+
 # The widest span of dates that makes sense in an ISP's records; anything outside it is
 # a typing slip (year 20225) or an attack on date arithmetic.
 EARLIEST_DATE = date(1900, 1, 1)

@@ -28,8 +28,10 @@ ROLE_USERS = {
     "leitura": "Somente leitura",
     "semacesso": None,
 }
-# Tables the app seeds or FAB owns: kept between tests.
-KEEP_TABLES = {"alembic_version", "system_variables", "payment_methods"}
+# Kept between tests (FAB's own ab_* tables are kept too); everything else, seeded
+# settings included, is emptied and seeded again, so a test that adds a payment method
+# or changes a variable cannot leak into the next.
+KEEP_TABLES = {"alembic_version"}
 
 
 def _postgres_test_database(url: str) -> tuple[str, callable]:
@@ -157,10 +159,6 @@ def _clean_database(request) -> Iterator[None]:
             if table.name.startswith("ab_") or table.name in KEEP_TABLES:
                 continue
             db.session.execute(table.delete())
-        # Settings a test changed go back to their defaults.
-        from app.models import SystemVariable
-
-        db.session.query(SystemVariable).delete()
         seed_system_variables()
         seed_payment_methods()
         db.session.flush()

@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.api.schemas import PanelModel2SchemaConverter
 from app.extensions import db
+from app.models.base import is_versioned
 from app.security.permissions import (
     CAN_DELETE,
     CAN_READ,
@@ -87,12 +88,6 @@ def if_match_version(header: str | None) -> str | None:
     return None if tag in ("", "*") else tag
 
 
-def _versioned(model) -> bool:
-    from sqlalchemy import inspect
-
-    return inspect(model).version_id_col is not None
-
-
 class PanelModelRestApi(ModelRestApi):
     """CRUD API with the panel's permission mapping and error handling."""
 
@@ -111,7 +106,7 @@ class PanelModelRestApi(ModelRestApi):
             **{c: LABELS[c] for c in columns if c in LABELS},
             **(self.label_columns or {}),
         }
-        self.versioned = _versioned(self.datamodel.obj)
+        self.versioned = is_versioned(self.datamodel.obj)
         self.openapi_spec_methods = {**self._documented_answers(), **self.openapi_spec_methods}
         super().__init__()
 

@@ -13,15 +13,13 @@ from marshmallow import validate as schema_validate
 
 from app.validators import (
     ValidationError,
+    text_max_length,
     validate_date_range,
     validate_integer_range,
     validate_money,
     validate_plain_text,
     validate_text,
 )
-
-# Longest text an unbounded (Text) column takes over the API; the forms use the same.
-TEXT_MAX_LENGTH = 5000
 
 
 def rule(check: Callable, **kwargs) -> Callable:
@@ -65,7 +63,7 @@ def column_rules(column) -> list[Callable]:
     if isinstance(kind, Text):
         return [
             rule(validate_plain_text, multiline=True),
-            schema_validate.Length(max=TEXT_MAX_LENGTH),
+            schema_validate.Length(max=text_max_length(column)),
         ]
     if isinstance(kind, String):
         return [rule(validate_plain_text)]

@@ -141,7 +141,7 @@ def run_onu_job(provisioning_id: int, attempts_left: int | None = None) -> str |
 
     left = _rq_attempts_left() if attempts_left is None else attempts_left
     job = db.session.get(OnuProvisioning, provisioning_id)
-    if job is None or job.status.value not in ("queued", "running"):
+    if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
         return None
     olt_id = job.onu.olt_id
     db.session.rollback()  # no transaction held open while waiting for the lock

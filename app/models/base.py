@@ -21,6 +21,7 @@ __all__ = [
     "TimestampMixin",
     "VersionedMixin",
     "enum_column",
+    "is_versioned",
     "utcnow",
 ]
 
@@ -109,6 +110,13 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
+
+
+def is_versioned(model) -> bool:
+    """Whether ``model`` counts versions (:class:`VersionedMixin`, optimistic locking)."""
+    from sqlalchemy import inspect
+
+    return inspect(model).version_id_col is not None
 
 
 def short(value: str | None, size: int = 60) -> str:

@@ -77,7 +77,8 @@ class ContractTemplate(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
+    # A whole contract: longer than the 5000 characters other free text may take.
+    body: Mapped[str] = mapped_column(Text, nullable=False, info={"max_length": 100_000})
     number_prefix: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
 

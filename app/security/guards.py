@@ -70,6 +70,35 @@ def _malformed_key_is_not_found() -> None:
         abort(404)
 
 
+_PAGE_ARG = re.compile(r"\d{1,6}")
+_FILTER_ARG = re.compile(r"_flt_\d+_(?P<column>\w+)")
+
+
+def _view_named(name: str):
+    return next((v for v in current_app.appbuilder.baseviews if type(v).__name__ == name), None)
+
+
+def _list_arguments_are_valid() -> None:
+    """Answer 400 to list arguments FAB's screens would fail on with a server error.
+
+    FAB converts ``page_<View>`` and ``psize_<View>`` with ``int()``, orders by whatever
+    ``_oc_<View>`` names, and hands an enum filter's value to the database unchecked.
+    """
+    datamodel = getattr(_view(), "datamodel", None)
+    for key, value in request.args.items(multi=True):
+        if key.startswith(("page_", "psize_")) and not _PAGE_ARG.fullmatch(value):
+            abort(400)
+        if key.startswith("_oc_"):
+            view = _view_named(key[4:])
+            if view is not None and value not in (getattr(view, "order_columns", None) or []):
+                abort(400)
+        match = _FILTER_ARG.fullmatch(key)
+        if match and datamodel is not None and datamodel.is_enum(match["column"]):
+            enum_class = datamodel.list_columns[match["column"]].type.enum_class
+            if enum_class is not None and value not in {m.value for m in enum_class}:
+                abort(400)
+
+
 def _not_stored_by_browsers(response: Response) -> Response:
     """Pages and API answers hold customers' personal data: browsers and proxies must not
     keep them (the back button after logout, a shared computer). Static files may."""
@@ -81,6 +110,7 @@ def _not_stored_by_browsers(response: Response) -> Response:
 def register_request_guards(app: Flask) -> None:
     """Install the guards before any other request hook."""
     hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, _list_arguments_are_valid)
     hooks.insert(0, _malformed_key_is_not_found)
     hooks.insert(0, _out_of_range_ids_are_not_found)
     hooks.insert(0, _unknown_action_is_not_found)

@@ -31,6 +31,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
+from app.models.base import is_versioned
 from app.security.permissions import (
     CAN_DELETE,
     CAN_READ,
@@ -40,7 +41,7 @@ from app.security.permissions import (
 )
 from app.services.errors import DomainError, integrity_message
 from app.validators import ValidationError
-from app.views.forms import TEXT_MAX_LENGTH, KnownChoices, MoneyRule, PlainText, column_rules
+from app.views.forms import KnownChoices, MoneyRule, PlainText, column_rules
 from app.views.labels import enum_label, labels_for
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,6 @@ def stale_message(item) -> str:
     )
 
 
-def is_versioned(model) -> bool:
-    """Whether ``model`` has a version counter (optimistic locking, ``VersionedMixin``)."""
-    return inspect(model).version_id_col is not None
-
-
 def escape_errors(form) -> None:
     """Escape the form's error messages before FAB's template shows them.
 
@@ -138,9 +134,6 @@ class SafeModelViewMixin:
       other silently.
     """
 
-    # Maximum length of unbounded (Text) columns, per column; others get TEXT_MAX_LENGTH.
-    text_max_lengths: dict[str, int] = {}
-
     def __init__(self, **kwargs):
         self._automatic_rules()
         self._version_field()
@@ -149,6 +142,8 @@ class SafeModelViewMixin:
     # ------------------------------------------------------------- form building
 
     def _automatic_rules(self) -> None:
+        """Add :func:`column_rules` to every column of the forms, :class:`KnownChoices`
+        to multiple selects, and :class:`PlainText` to extra text fields."""
         self.validators_columns = {
             column: list(rules) for column, rules in (self.validators_columns or {}).items()
         }
@@ -162,8 +157,7 @@ class SafeModelViewMixin:
             if sa_column is None or not hasattr(sa_column, "type"):
                 continue  # many-to-one relations (FAB checks those) and extra fields
             rules = self.validators_columns.setdefault(column, [])
-            limit = self.text_max_lengths.get(column, TEXT_MAX_LENGTH)
-            for rule in column_rules(sa_column, text_max_length=limit):
+            for rule in column_rules(sa_column):
                 if isinstance(rule, MoneyRule) and any(isinstance(r, MoneyRule) for r in rules):
                     continue
                 rules.append(rule)
@@ -178,6 +172,7 @@ class SafeModelViewMixin:
             setattr(self, name, fields)
 
     def _version_field(self) -> None:
+        """A hidden field with the version the edit form was read at (versioned models)."""
         if not self.edit_columns or not is_versioned(self.datamodel.obj):
             return
         self.edit_form_extra_fields = {

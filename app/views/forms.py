@@ -1,11 +1,16 @@
-"""Adapters from the rules in :mod:`app.validators` to WTForms validators."""
+"""Adapters from the rules in :mod:`app.validators` to WTForms validators.
+
+A broken rule stops the field's validation (``StopValidation``): the validators after
+it, such as FAB's uniqueness check, query the database with the value, and PostgreSQL
+fails on a NUL character or an integer too big for the column.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError as FormValidationError
+from wtforms.validators import StopValidation
 
 from app.validators import ValidationError
 
@@ -31,7 +36,7 @@ class Rule:
         try:
             value = self.rule(field.data, **self.kwargs)
         except ValidationError as exc:
-            raise FormValidationError(str(exc)) from None
+            raise StopValidation(str(exc)) from None
         if self.normalise:
             field.data = value
 
@@ -48,7 +53,7 @@ class DocumentRule:
         try:
             field.data = validate_document(field.data, kind or None)
         except ValidationError as exc:
-            raise FormValidationError(str(exc)) from None
+            raise StopValidation(str(exc)) from None
 
 
 class MoneyRule(Rule):
@@ -76,7 +81,7 @@ class PlainText:
                 field.data, multiline=self.multiline, allow_markup=self.allow_markup
             )
         except ValidationError as exc:
-            raise FormValidationError(str(exc)) from None
+            raise StopValidation(str(exc)) from None
 
 
 class KnownChoices:
@@ -89,14 +94,10 @@ class KnownChoices:
     def __call__(self, form, field) -> None:
         field.data  # noqa: B018 - resolving the ids is what flags unknown ones
         if getattr(field, "_invalid_formdata", False):
-            raise FormValidationError(str(_l("Choose only options from the list.")))
+            raise StopValidation(str(_l("Choose only options from the list.")))
 
 
-# Longest text an unbounded (Text) column takes from a form unless a view says otherwise.
-TEXT_MAX_LENGTH = 5000
-
-
-def column_rules(column, *, text_max_length: int = TEXT_MAX_LENGTH) -> list:
+def column_rules(column) -> list:
     """The validators a column's type implies, for a form field over it.
 
     FAB already limits the length of sized strings and requires non-null columns; these
@@ -108,7 +109,7 @@ def column_rules(column, *, text_max_length: int = TEXT_MAX_LENGTH) -> list:
     from wtforms.validators import Length
 
     from app.models.base import EncryptedString
-    from app.validators import validate_date_range, validate_integer_range
+    from app.validators import text_max_length, validate_date_range, validate_integer_range
 
     kind = column.type
     if isinstance(kind, Enum | Boolean):
@@ -116,7 +117,7 @@ def column_rules(column, *, text_max_length: int = TEXT_MAX_LENGTH) -> list:
     if isinstance(kind, EncryptedString):
         return [PlainText(allow_markup=True)]
     if isinstance(kind, Text):
-        return [PlainText(multiline=True), Length(max=text_max_length)]
+        return [PlainText(multiline=True), Length(max=text_max_length(column))]
     if isinstance(kind, String):
         return [PlainText()]
     if isinstance(kind, Integer):

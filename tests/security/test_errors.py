@@ -229,3 +229,33 @@ def test_copying_a_role_twice_is_explained(app, login_as, db_session):
             if found is not None:
                 db_session.delete(found)
         db_session.commit()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page_CustomerView=abc",
+        "psize_CustomerView=abc",
+        "page_CustomerView=99999999999999999999",
+        "_oc_CustomerView=document_secret&_od_CustomerView=asc",
+        "_flt_0_kind=<script>",
+    ],
+)
+def test_list_arguments_fab_would_crash_on_are_a_friendly_400(app, login_as, query):
+    response = login_as("admin").get(f"/customerview/list/?{query}")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert message(app, "The request could not be understood. Reload the page and try again.") in (
+        body
+    )
+    _assert_no_leak(body)
+
+
+def test_valid_list_arguments_still_work(login_as):
+    client = login_as("admin")
+    for query in (
+        "page_CustomerView=0",
+        "_oc_CustomerView=name&_od_CustomerView=desc",
+        "_flt_0_kind=person",
+    ):
+        assert client.get(f"/customerview/list/?{query}").status_code == 200, query

@@ -165,3 +165,18 @@ def test_only_admins_may_set_it_up(login_as):
     for username in ("suporte", "financeiro", "leitura"):
         assert login_as(username).get("/two-factor/").status_code == 403
         assert login_as(username).post("/two-factor/start").status_code == 403
+
+
+def test_reset_command_turns_it_off_for_a_lost_phone(app, totp_admin, db_session):
+    from app.models import AuditLog
+
+    username, _secret = totp_admin
+    result = app.test_cli_runner().invoke(
+        args=["panel", "reset-two-factor", "--username", username]
+    )
+    assert result.exit_code == 0, result.output
+    assert "turned off" in result.output
+    assert _password_step(app.test_client(), username).headers["Location"] == "/"
+    entry = db_session.query(AuditLog).filter_by(table_name="user_totp", action="delete").one()
+    assert entry.source == "cli"
+    assert entry.changes["secret"]["before"] == "***"
