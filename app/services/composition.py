@@ -332,7 +332,7 @@ def terminal_values(terminal: VoiceTerminal) -> dict:
         "number": terminal.number,
         "sip_user": terminal.sip_user,
         "sip_password": "",
-        "price": f"{terminal.price:.2f}",
+        "price": f"{terminal.price:.2f}".replace(".", ","),
         "category_id": str(terminal.category_id or ""),
         "active": "1" if terminal.active else "0",
         "contact_email": customer.email or "",

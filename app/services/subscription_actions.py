@@ -324,7 +324,8 @@ def contract_values(contract: Contract) -> dict:
         return value.isoformat() if value else ""
 
     return {
-        "fine_amount": f"{contract.fine_amount:.2f}",
+        # As people type amounts here: 300,00.
+        "fine_amount": f"{contract.fine_amount:.2f}".replace(".", ","),
         "responsible_name": contract.responsible_name or "",
         "responsible_document": contract.responsible_document or "",
         "payment_method_id": str(contract.payment_method_id or ""),
