@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -616,16 +617,26 @@ def validate_subscription_data(data: dict, today: date | None = None) -> dict:
     return cleaned
 
 
+STALE = _l(
+    "This record was changed by someone else while you edited it. "
+    "Reload it to see the current data; nothing was saved."
+)
+
+
 def _check_version(record, expected_version, *, required: bool = False) -> None:
     if expected_version in (None, "") and not required:
         return
     if str(record.version) != str(expected_version):
-        raise ConflictError(
-            _l(
-                "This record was changed by someone else while you edited it. "
-                "Reload it to see the current data; nothing was saved."
-            )
-        )
+        raise ConflictError(STALE)
+
+
+def _commit_versioned() -> None:
+    """Commit; a save that another one overtook since the version check is a conflict."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ConflictError(STALE) from None
 
 
 def update_subscription_data(
@@ -652,7 +663,7 @@ def update_subscription_data(
     cleaned = validate_subscription_data(data, today)
     for key, value in cleaned.items():
         setattr(subscription, key, value)
-    db.session.commit()
+    _commit_versioned()
     return subscription
 
 
@@ -661,6 +672,7 @@ def update_combo(combo: Combo, data: dict, today: date | None = None) -> Combo:
 
     Raises:
         StepError: invalid data (nothing is written).
+        ConflictError: one of its plans was saved by someone else meanwhile.
     """
     errors: dict[str, str] = {}
     try:
@@ -677,5 +689,5 @@ def update_combo(combo: Combo, data: dict, today: date | None = None) -> Combo:
     for subscription in combo.subscriptions:
         for key, value in cleaned.items():
             setattr(subscription, key, value)
-    db.session.commit()
+    _commit_versioned()
     return combo

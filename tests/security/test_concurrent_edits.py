@@ -236,3 +236,52 @@ def test_the_openapi_document_describes_if_match(api):
     assert "If-Match" in [p["name"] for p in put["parameters"]]
     assert "412" in put["responses"]
     assert "ETag" in spec["paths"]["/api/v1/customers/{pk}"]["get"]["responses"]["200"]["headers"]
+
+
+def test_plan_data_saved_meanwhile_is_a_conflict_not_an_error(
+    api, db_session, database_url, monkeypatch
+):
+    """Editar dados do Plano: a commit landing between the version check and the save
+    is refused with 409 (the version in the UPDATE catches it), not a server error."""
+    from app.models import Subscription
+    from app.services import subscriptions as subs
+    from tests.factories import make_access_point
+
+    subscription = make_subscription(db_session)
+    point = make_access_point(db_session)
+    db_session.commit()
+    other = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    real = subs.validate_subscription_data
+
+    def validate_then_someone_saves(data, today=None):
+        cleaned = real(data, today)
+        with other.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE subscriptions SET street = 'Rua Concorrente', version = version + 1 "
+                    "WHERE id = :id"
+                ),
+                {"id": subscription.id},
+            )
+        return cleaned
+
+    monkeypatch.setattr(subs, "validate_subscription_data", validate_then_someone_saves)
+    body = {
+        "street": "Rua Perdida",
+        "number": "10",
+        "district": "Centro",
+        "zip_code": "30100000",
+        "city_id": point.city_id,
+        "access_point_id": point.id,
+    }
+    try:
+        response = api("suporte").put(
+            f"/api/v1/subscription-actions/subscriptions/{subscription.id}/data",
+            json=body,
+            headers={"If-Match": '"1"'},
+        )
+    finally:
+        other.dispose()
+    assert response.status_code == 409
+    db_session.expire_all()
+    assert db_session.get(Subscription, subscription.id).street == "Rua Concorrente"
