@@ -40,7 +40,7 @@ system-deps:
 	fi
 
 translations: install
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel --quiet compile -d app/translations
 
 migrate: install
 	$(FLASK) db upgrade

@@ -316,8 +316,9 @@ class RadiusStatusView(BaseView):
     @has_access_api
     def request_status(self):
         """``?username=<login>`` (and optionally ``ids=1,2``): the latest requests."""
-        username = (request.args.get("username") or "").strip()
-        if not username:
+        try:
+            username = radius.validate_username(request.args.get("username"))
+        except DomainError:
             return jsonify({"message": _("Say which login (username).")}), 400
         query = db.select(RadiusRequest).where(RadiusRequest.username == username)
         ids = [int(i) for i in request.args.get("ids", "").split(",") if i.strip().isdigit()]

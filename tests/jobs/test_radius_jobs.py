@@ -21,6 +21,7 @@ from app.models import (
 from app.services import radius
 from tests.factories import make_plan
 from tests.support.fake_nas import NasBehaviour
+from tests.support.i18n import translated
 from tests.support.radius import (
     FAST_RADIUS,
     NAS_SECRET,
@@ -33,6 +34,11 @@ from tests.support.radius import (
 )
 
 ATTEMPTS = FAST_RADIUS["RADIUS_REQUEST_ATTEMPTS"]
+
+
+def followed_by(request_id: int) -> str:
+    """What a refused CoA's message says about the Disconnect that replaces it."""
+    return translated("A Disconnect-Request follows (request #%(id)d).", id=request_id)
 
 
 @pytest.fixture
@@ -112,7 +118,13 @@ class TestDeleteLogin:
         assert request.attempts == ATTEMPTS
         assert len(fake_nas.requests) == ATTEMPTS
         assert request.finished_at is not None
-        assert "NÃO" in request.message or "NOT" in request.message
+        assert (
+            translated(
+                "Given up after %(count)d attempt(s): the change was NOT applied to the session.",
+                count=ATTEMPTS,
+            )
+            in request.message
+        )
         # The rows are gone all the same: the login cannot authenticate again.
         assert db_session.query(RadiusLogin).count() == 0
 
@@ -245,7 +257,7 @@ class TestCoa:
                 "405 Unsupported-Service",
             )
             assert coa.attempts == 1  # a refused CoA is not retried: the Disconnect follows
-            assert f"#{disconnect.id}" in coa.message
+            assert followed_by(disconnect.id) in coa.message
             assert (disconnect.kind, disconnect.status) == (
                 RadiusRequestKind.DISCONNECT,
                 RadiusRequestStatus.ACK,
@@ -272,7 +284,7 @@ class TestCoa:
             RadiusRequestStatus.FAILED,
             0,
         )
-        assert f"#{disconnect.id}" in coa.message
+        assert followed_by(disconnect.id) in coa.message
         assert (disconnect.kind, disconnect.status) == (
             RadiusRequestKind.DISCONNECT,
             RadiusRequestStatus.ACK,

@@ -10,6 +10,9 @@ def translated(msgid: str, **variables) -> str:
     check the exact message and keep passing when the catalogue's wording changes.
     Needs an app context.
     """
+    from flask import has_app_context
     from flask_babel import gettext
 
+    # Without an app context gettext answers the English msgid: a silent false match.
+    assert has_app_context(), "translated() needs an app context (use the db_session fixture)"
     return gettext(msgid, **variables)

@@ -11,6 +11,7 @@ from app.models import RadGroupReply, RadiusLogin, RadiusRequest, RadiusRequestS
 from app.services import radius
 from tests.conftest import PASSWORD
 from tests.support.fake_nas import NasBehaviour
+from tests.support.i18n import translated
 from tests.support.radius import (
     configure_blocked_group,
     make_internet_subscription,
@@ -172,6 +173,14 @@ def test_status_endpoint_follows_the_requests_of_a_login(
     assert state["attempts"] == 3
     assert state["status_label"]  # translated label for the live display
     assert "secret" not in str(data).lower()
+
+
+def test_status_endpoint_refuses_a_malformed_username(login_as, db_session):
+    client = login_as("leitura")
+    for bad in ("", "a b", "x\x00", "<script>"):
+        response = client.get("/radius/requests/status", query_string={"username": bad})
+        assert response.status_code == 400, bad
+        assert response.json["message"] == translated("Say which login (username).")
 
 
 def test_status_endpoint_needs_the_right_to_read_subscriptions(login_as, app):
