@@ -128,6 +128,8 @@ USERNAME_MAX = 64
 PASSWORD_MIN, PASSWORD_MAX = 4, 128  # RFC 2865 limits User-Password to 128 octets
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
 _PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+# Subscriptions that may have a PPPoE login.
+LOGIN_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED})
 # Error-Cause 503: the NAS has no such session.
 SESSION_CONTEXT_NOT_FOUND = 503
 
@@ -151,6 +153,16 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _flag_off(value: Any) -> bool:
+    """Whether a setting that is on by default was turned off explicitly.
+
+    A protection stays on unless it is clearly turned off: a typo keeps it on.
+    """
+    if isinstance(value, str):
+        return value.strip().lower() in {"0", "false", "no", "off", "n", "nao", "não"}
+    return value is not None and not value
+
+
 @dataclass(frozen=True)
 class RadiusSettings:
     """How the panel talks to NAS and FreeRADIUS (from ``RADIUS_*`` settings).
@@ -166,6 +178,9 @@ class RadiusSettings:
         queue: RQ queue of RADIUS jobs (``RADIUS_QUEUE``, ``network``).
         read_clients: keep FreeRADIUS's ``nas`` table in step with the panel's NAS
             (``RADIUS_READ_CLIENTS``, off): it writes each NAS secret there in clear.
+        require_message_authenticator: refuse NAS replies without a
+            Message-Authenticator (``RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR``, on); off
+            accepts them on their Response Authenticator alone (docs/radius.md).
     """
 
     timeout: float
@@ -174,6 +189,7 @@ class RadiusSettings:
     retry_intervals: list[int]
     queue: str
     read_clients: bool
+    require_message_authenticator: bool = True
 
 
 def radius_settings() -> RadiusSettings:
@@ -188,6 +204,9 @@ def radius_settings() -> RadiusSettings:
         retry_intervals=[int(i) for i in intervals] or [0],
         queue=str(_setting("RADIUS_QUEUE", "network")),
         read_clients=_flag(_setting("RADIUS_READ_CLIENTS", False)),
+        require_message_authenticator=not _flag_off(
+            _setting("RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR", True)
+        ),
     )
 
 
@@ -765,7 +784,7 @@ def add_login(subscription: Subscription, username: str, password: str | None = 
     username = validate_username(username)
     generated = password is None or password == ""
     password = generate_password() if generated else validate_password(password)
-    if subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED):
+    if subscription.status not in LOGIN_STATUSES:
         raise DomainError(_l("A cancelled or inactive plan cannot get a PPPoE login."))
     rate_limit = plan_rate_limit(subscription)
     fixed_ip = validate_fixed_ip(subscription.fixed_ip)
@@ -1222,6 +1241,7 @@ def perform_request(request_id: int, *, final: bool = True) -> RequestOutcome:
         "port": nas.coa_port,
         "timeout": settings.timeout,
         "retries": settings.retries,
+        "require_message_authenticator": settings.require_message_authenticator,
     }
     try:
         if request.kind is RadiusRequestKind.COA:
@@ -1437,6 +1457,7 @@ def radius_database_url():
 __all__ = [
     "ACTIVE_GROUP",
     "FRAMED_IP_ATTRIBUTE",
+    "LOGIN_STATUSES",
     "PASSWORD_ATTRIBUTE",
     "RATE_LIMIT_ATTRIBUTE",
     "LoginDeletion",

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 DELETE_LOGIN = "delete_radius_login"
 DELETE_PERMISSION = (p.can(DELETE_LOGIN), p.SUBSCRIPTION_ACTIONS)
+# Creating a login is part of Editar dados do Plano, as in the API.
+CREATE_LOGIN = "edit_subscription"
+CREATE_PERMISSION = (p.can(CREATE_LOGIN), p.SUBSCRIPTION_ACTIONS)
 READ_SUBSCRIPTION = (p.CAN_READ, p.SUBSCRIPTION)
 
 STATUS_LABELS = {
@@ -162,7 +165,13 @@ def render_radius_section(subscription: Subscription) -> str:
     """The subscription's PPPoE login: groups, speed, blocked, sessions, NAS requests."""
     login = radius.login_of(subscription.id)
     if login is None:
-        return render_template("radius/section.html", summary=None, subscription=subscription)
+        return render_template(
+            "radius/section.html",
+            summary=None,
+            subscription=subscription,
+            can_create=_can(CREATE_PERMISSION)
+            and subscription.status in radius.LOGIN_STATUSES,
+        )
     requests = radius.recent_requests(login.username, limit=5)
     return render_template(
         "radius/section.html",
@@ -198,7 +207,7 @@ register_subscription_action(
         label=p.ACTIONS[DELETE_LOGIN],
         permission=DELETE_PERMISSION,
         url=_delete_url,
-        applies=lambda subscription: radius.login_of(subscription.id) is not None,
+        applies=lambda subscription: bool(subscription.radius_logins),
         order=95,
     )
 )
@@ -208,8 +217,9 @@ register_subscription_action(
 
 
 class RadiusLoginView(BaseView):
-    """Apagar Login Radius: a confirmation page, the POST that queues the deletion job,
-    and the page that follows its Disconnect requests."""
+    """A subscription's PPPoE login: the form that creates it, and Apagar Login Radius (a
+    confirmation page, the POST that queues the deletion job, and the page that follows
+    its Disconnect requests)."""
 
     route_base = "/radius/logins"
     class_permission_name = p.SUBSCRIPTION_ACTIONS
@@ -217,11 +227,54 @@ class RadiusLoginView(BaseView):
     # declare: declare them all, as SubscriptionActionsView does.
     base_permissions = [p.can(action) for action in p.ACTIONS]
     method_permission_name = {
+        "new_login": CREATE_LOGIN,
+        "create": CREATE_LOGIN,
         "confirm_delete": DELETE_LOGIN,
         "delete": DELETE_LOGIN,
         "deletion": DELETE_LOGIN,
     }
     default_view = "confirm_delete"
+
+    def _login_form(self, subscription: Subscription, username: str = "", error=None,
+                    created=None, status: int = 200):
+        return (
+            self.render_template(
+                "radius/new_login.html",
+                subscription=subscription,
+                username=username,
+                error=error,
+                created=created,
+                back_url=_customer_page(subscription),
+            ),
+            status,
+        )
+
+    @expose("/new/<int:subscription_id>", methods=["GET"])
+    @has_access
+    def new_login(self, subscription_id: int):
+        """The form of a subscription's PPPoE login (a blank password is generated)."""
+        subscription = db.session.get(Subscription, subscription_id)
+        if subscription is None:
+            abort(404)
+        return self._login_form(subscription)
+
+    @expose("/new/<int:subscription_id>", methods=["POST"])
+    @has_access
+    def create(self, subscription_id: int):
+        """Create the login (CSRF-checked by CSRFProtect); a generated password is shown
+        on the page that answers, once, and never stored anywhere the panel shows."""
+        subscription = db.session.get(Subscription, subscription_id)
+        if subscription is None:
+            abort(404)
+        username = (request.form.get("username") or "").strip()
+        try:
+            created = radius.create_login(
+                subscription_id, username, request.form.get("password") or None
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            return self._login_form(subscription, username, error=exc, status=422)
+        return self._login_form(subscription, created.login.username, created=created)
 
     @expose("/<int:login_id>/delete", methods=["GET"])
     @has_access

@@ -122,3 +122,29 @@ def test_creating_needs_edit_plan_data_and_reading_needs_read(api, subscription)
     assert api("financeiro").post(url, json={"username": "nao"}).status_code == 403
     assert api("semacesso").get(url).status_code == 403
     assert api("leitura").get(url).status_code == 404  # may read; there is no login yet
+
+
+def test_the_nas_secret_is_write_only_over_the_api(api, db_session):
+    from sqlalchemy import text
+
+    from app.models import Nas
+
+    secret = "Segredo-Da-API-77"
+    client = api("admin")
+
+    created = client.post(
+        "/api/v1/nas/",
+        json={"name": "BRAS API", "ip_address": "10.9.8.7", "coa_port": 3799, "secret": secret},
+    )
+
+    assert created.status_code == 201, created.json
+    assert secret not in created.get_data(as_text=True)
+    nas_id = created.json["id"]
+    assert db_session.get(Nas, nas_id).secret == secret
+    raw = db_session.execute(text("SELECT secret FROM nas_devices WHERE id = :i"), {"i": nas_id})
+    assert secret not in raw.scalar_one()
+    for url in ("/api/v1/nas/", f"/api/v1/nas/{nas_id}", "/api/v1/_openapi"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert secret not in response.get_data(as_text=True), url
+    assert "secret" not in client.get(f"/api/v1/nas/{nas_id}").json["result"]

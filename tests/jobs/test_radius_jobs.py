@@ -184,6 +184,43 @@ class TestDeleteLogin:
         # A forgery is not a network hiccup: no second attempt.
         assert request.attempts == 1 and len(fake_nas.requests) == 1
 
+    def test_an_unsigned_reply_is_refused_by_default_and_not_retried(
+        self, db_session, fake_nas, online_login
+    ):
+        login, _session, _subscription = online_login
+        fake_nas.behaviour = NasBehaviour.NO_MESSAGE_AUTHENTICATOR
+
+        radius.request_login_deletion(login.id)
+
+        [request] = _requests(db_session)
+        assert request.status is RadiusRequestStatus.INVALID_REPLY
+        assert "sem Message-Authenticator" in request.message
+        assert request.attempts == 1 and len(fake_nas.requests) == 1
+        assert radius.request_json(request)["done"] is False
+
+    def test_with_the_requirement_off_an_unsigned_ack_is_done_and_says_so(
+        self, app, db_session, fake_nas, online_login, monkeypatch
+    ):
+        login, _session, _subscription = online_login
+        monkeypatch.setitem(app.config, "RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR", "0")
+        fake_nas.behaviour = NasBehaviour.NO_MESSAGE_AUTHENTICATOR
+
+        radius.request_login_deletion(login.id)
+
+        [request] = _requests(db_session)
+        assert request.status is RadiusRequestStatus.ACK
+        assert "sem Message-Authenticator" in request.message
+        # Relaxed for a missing signature only: a forged one is refused all the same.
+        fake_nas.behaviour = NasBehaviour.FORGED_MESSAGE_AUTHENTICATOR
+        open_session(db_session, "other", fake_nas.host)
+        db_session.commit()
+        [forged_id] = radius._disconnect_open_sessions("other", None)
+        db_session.commit()
+        send_request(forged_id)
+        forged = db_session.get(RadiusRequest, forged_id)
+        db_session.refresh(forged)
+        assert forged.status is RadiusRequestStatus.INVALID_REPLY
+
     def test_a_nas_the_panel_does_not_know_gets_nothing(self, db_session, online_login):
         login, session, _subscription = online_login
         session.nasipaddress = "192.0.2.55"
@@ -236,6 +273,29 @@ class TestCoa:
         assert sent.code == packet.CoARequest
         assert sent.attributes["Mikrotik-Rate-Limit"] == ["1M/1M"]
         assert sent.attributes["Mikrotik-Address-List"] == ["bloqueados"]
+
+    def test_provisional_speed_and_reactivation_send_the_plans_rate_back_by_coa(
+        self, db_session, fake_nas, online_login
+    ):
+        from app.models import SystemVariable
+        from app.models.system import PROVISIONAL_SPEED_DAYS
+        from app.services import subscription_actions as actions
+
+        _login, _session, subscription = online_login
+        # A blocked group that only lowers the rate: leaving it is a rate change.
+        configure_blocked_group(db_session, Mikrotik_Rate_Limit="1M/1M")
+        days = db_session.query(SystemVariable).filter_by(code=PROVISIONAL_SPEED_DAYS).one()
+        days.value = "2"
+        db_session.commit()
+
+        actions.suspend(subscription.id)
+        actions.restore_provisional_speed(subscription.id)
+        actions.reactivate(subscription.id)  # already unblocked: nothing to tell the NAS
+
+        rates = [r.attributes["Mikrotik-Rate-Limit"] for r in fake_nas.requests]
+        assert [r.code for r in fake_nas.requests] == [packet.CoARequest] * 2
+        assert rates == [["1M/1M"], ["150000k/300000k"]]
+        assert [r.status for r in _requests(db_session)] == [RadiusRequestStatus.ACK] * 2
 
     def test_coa_nak_falls_back_to_a_disconnect(self, db_session, radius_inline):
         with SplitNas(NasBehaviour.NAK, NasBehaviour.ACK, secret=NAS_SECRET) as nas:

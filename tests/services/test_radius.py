@@ -15,11 +15,12 @@ from app.models import (
     RadiusRequestStatus,
     RadNas,
     RadUserGroup,
+    Subscription,
     SubscriptionStatus,
     SystemVariable,
 )
 from app.models.base import utcnow
-from app.models.system import RADIUS_BLOCKED_GROUP
+from app.models.system import PROVISIONAL_SPEED_DAYS, RADIUS_BLOCKED_GROUP
 from app.services import radius
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from tests.factories import make_plan
@@ -488,3 +489,129 @@ class TestNasClients:
 
         assert radius.sync_nas_clients() == 1
         assert self._nas_rows(db_session) == [("10.0.0.9", "A", "s1")]
+
+
+# --------------------------------------------------------------------------- one transaction
+
+
+class TestWrittenWithTheSubscriptionChange:
+    """Each action on a subscription writes its login's RADIUS rows in its own
+    transaction: they are saved with the change, and when its commit fails neither the
+    change nor the rows stay, and no NAS hears of it."""
+
+    @pytest.fixture
+    def setup(self, db_session, fake_nas, request):
+        from tests.support.actions import build_subscription
+
+        status = request.param
+        data = build_subscription(db_session, status=status)
+        configure_blocked_group(db_session)
+        make_nas(db_session, fake_nas)
+        set_days = db_session.query(SystemVariable).filter_by(code=PROVISIONAL_SPEED_DAYS).one()
+        set_days.value = "2"
+        db_session.commit()
+        radius.create_login(data["sub"].id, "na.transacao", "s3nha-Forte")
+        open_session(db_session, "na.transacao", fake_nas.host)
+        db_session.commit()
+        return data
+
+    def _state(self, db_session, data) -> tuple:
+        db_session.expire_all()
+        sub = db_session.get(Subscription, data["sub"].id)
+        login = db_session.query(RadiusLogin).one()
+        return (
+            sub.status,
+            sub.plan_id,
+            sub.provisional_until,
+            login.blocked,
+            radius_rows(db_session, "na.transacao"),
+            db_session.query(RadiusRequest).count(),
+        )
+
+    @staticmethod
+    def _act(name: str, data: dict):
+        from app.services import cancellations, plan_changes
+        from app.services import subscription_actions as actions
+        from tests.support.actions import TODAY
+
+        sub_id = data["sub"].id
+        return {
+            "change_plan": lambda: plan_changes.change_plan(
+                sub_id, data["new_plan"].id, today=TODAY
+            ),
+            "suspend": lambda: actions.suspend(sub_id, today=TODAY),
+            "reactivate": lambda: actions.reactivate(sub_id),
+            "provisional_speed": lambda: actions.restore_provisional_speed(sub_id),
+            "cancel": lambda: cancellations.cancel_subscription(
+                sub_id, "Mudou de cidade", today=TODAY
+            ),
+        }[name]
+
+    CASES = [
+        pytest.param("change_plan", SubscriptionStatus.ACTIVE, "ativo", "300000k/600000k",
+                     id="change_plan"),
+        pytest.param("suspend", SubscriptionStatus.ACTIVE, "bloqueado", "150000k/300000k",
+                     id="suspend"),
+        pytest.param("reactivate", SubscriptionStatus.SUSPENDED, "ativo", "150000k/300000k",
+                     id="reactivate"),
+        pytest.param("provisional_speed", SubscriptionStatus.SUSPENDED, "ativo",
+                     "150000k/300000k", id="provisional_speed"),
+        pytest.param("cancel", SubscriptionStatus.ACTIVE, "bloqueado", "150000k/300000k",
+                     id="cancel"),
+    ]
+
+    @pytest.mark.parametrize(("action", "setup", "group", "rate"),
+                             [pytest.param(p.values[0], p.values[1], p.values[2], p.values[3],
+                                           id=p.id) for p in CASES],
+                             indirect=["setup"])
+    def test_saved_together_with_one_row_per_attribute(
+        self, db_session, fake_nas, setup, action, group, rate
+    ):
+        self._act(action, setup)()
+
+        rows = radius_rows(db_session, "na.transacao")
+        assert rows == {
+            "radcheck": [("na.transacao", "Cleartext-Password", ":=", "s3nha-Forte")],
+            "radreply": [("na.transacao", "Mikrotik-Rate-Limit", ":=", rate)],
+            "radusergroup": [("na.transacao", group)],
+        }
+        login = db_session.query(RadiusLogin).one()
+        assert login.blocked is (group == "bloqueado")
+        # The open session heard of it once the change was saved.
+        assert fake_nas.requests
+        assert all(r.status is RadiusRequestStatus.ACK for r in db_session.query(RadiusRequest))
+
+    @pytest.mark.parametrize(("action", "setup"),
+                             [pytest.param(p.values[0], p.values[1], id=p.id) for p in CASES],
+                             indirect=["setup"])
+    def test_a_failed_commit_keeps_neither_the_change_nor_the_rows(
+        self, db_session, fake_nas, setup, action, monkeypatch
+    ):
+        from app.extensions import db
+
+        before = self._state(db_session, setup)
+
+        def commit_fails():
+            db.session.flush()  # everything reached the database, then the commit fails
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(db.session, "commit", commit_fails)
+        with pytest.raises(RuntimeError):
+            self._act(action, setup)()
+        monkeypatch.undo()
+        db_session.rollback()
+
+        assert self._state(db_session, setup) == before
+        assert fake_nas.requests == []
+
+
+def test_a_setting_that_protects_stays_on_unless_clearly_turned_off(app, monkeypatch):
+    for value, required in [(None, True), ("1", True), ("sim", True), ("typo", True),
+                            ("0", False), ("off", False), ("não", False), (False, False)]:
+        if value is None:
+            monkeypatch.delitem(app.config, "RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR", raising=False)
+            monkeypatch.delenv("RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR", raising=False)
+        else:
+            monkeypatch.setitem(app.config, "RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR", value)
+        with app.app_context():
+            assert radius.radius_settings().require_message_authenticator is required, value

@@ -20,6 +20,7 @@ from pyrad.client import Client
 
 from app.drivers.radius import access_request, load_dictionary
 from app.models import RadiusLogin, RadiusRequestStatus
+from app.models.system import PROVISIONAL_SPEED_DAYS
 from app.services import radius
 from tests.factories import make_plan
 from tests.support.freeradius import (
@@ -30,7 +31,12 @@ from tests.support.freeradius import (
     start_freeradius,
     temporary_database,
 )
-from tests.support.radius import configure_blocked_group, make_internet_subscription, make_nas
+from tests.support.radius import (
+    FAST_RADIUS,
+    configure_blocked_group,
+    make_internet_subscription,
+    make_nas,
+)
 
 pytestmark = pytest.mark.radius
 
@@ -150,6 +156,57 @@ def test_a_deleted_login_is_rejected_and_its_session_dropped(
     assert deletion.request_ids
 
 
+BLOCKED_REPLY = {"Mikrotik-Rate-Limit": ["1M/1M"], "Mikrotik-Address-List": ["bloqueados"]}
+
+
+def test_the_panels_own_actions_reach_freeradius(
+    freeradius, db_session, api, login_as, radius_inline
+):
+    """Through the API, the subscription actions and the Excluir screen, as staff use
+    them: what FreeRADIUS answers after each step."""
+    from app.services import cancellations, plan_changes
+    from app.services import subscription_actions as actions
+    from tests.support.actions import TODAY, build_subscription, set_variable
+
+    data = build_subscription(db_session)
+    sub_id = data["sub"].id
+    configure_blocked_group(db_session)
+    db_session.commit()
+    set_variable(db_session, PROVISIONAL_SPEED_DAYS, "2")
+
+    created = api("suporte").post(
+        f"/api/v1/radius/subscriptions/{sub_id}/login",
+        json={"username": "fr.acoes", "password": PASSWORD},
+    )
+    assert created.status_code == 201, created.json
+    assert try_login(freeradius, "fr.acoes") == (True, {"Mikrotik-Rate-Limit": ["150000k/300000k"]})
+
+    plan_changes.change_plan(sub_id, data["new_plan"].id, today=TODAY)
+    assert try_login(freeradius, "fr.acoes") == (True, {"Mikrotik-Rate-Limit": ["300000k/600000k"]})
+
+    actions.suspend(sub_id, today=TODAY)
+    assert try_login(freeradius, "fr.acoes") == (True, BLOCKED_REPLY)
+
+    granted = actions.restore_provisional_speed(sub_id)
+    assert try_login(freeradius, "fr.acoes") == (True, {"Mikrotik-Rate-Limit": ["300000k/600000k"]})
+
+    assert actions.end_provisional_speed(sub_id, now=granted.provisional_until)
+    assert try_login(freeradius, "fr.acoes") == (True, BLOCKED_REPLY)
+
+    actions.reactivate(sub_id)
+    assert try_login(freeradius, "fr.acoes") == (True, {"Mikrotik-Rate-Limit": ["300000k/600000k"]})
+
+    cancellations.cancel_subscription(sub_id, "Mudou de cidade", today=TODAY)
+    assert try_login(freeradius, "fr.acoes") == (True, BLOCKED_REPLY)
+
+    login_id = created.json["id"]
+    deleted = login_as("tecnico").post(
+        f"/radius/logins/{login_id}/delete", data={"confirm": "yes"}
+    )
+    assert deleted.status_code == 302
+    assert try_login(freeradius, "fr.acoes") == (False, {})
+
+
 def test_nas_records_become_freeradius_clients_with_read_clients_on(
     app, database_url, db_session, monkeypatch, tmp_path
 ):
@@ -251,3 +308,92 @@ def test_with_radius_database_url_the_rows_go_to_that_database(
     finally:
         server.stop()
     assert _rows(radius_database, "fr.proprio") == []
+
+
+def _schema(url: str) -> dict[str, list[tuple]]:
+    """Tables, columns and indexes of a database's public schema."""
+    with psycopg.connect(libpq_url(url)) as connection:
+        return {
+            "columns": connection.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = 'public' ORDER BY 1, 2"
+            ).fetchall(),
+            "indexes": connection.execute(
+                "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public'"
+                " ORDER BY 1, 2"
+            ).fetchall(),
+        }
+
+
+def test_migrating_the_panel_never_touches_the_radius_database(
+    make_app, database_url, radius_database
+):
+    from flask_migrate import upgrade
+
+    from tests.conftest import _postgres_test_database
+
+    before = _schema(radius_database)
+    panel_url, drop = _postgres_test_database(database_url)
+    try:
+        fresh = make_app(SQLALCHEMY_DATABASE_URI=panel_url, RADIUS_DATABASE_URL=radius_database)
+        with fresh.app_context():
+            upgrade()
+
+        assert _schema(radius_database) == before  # no alembic_version, no panel table
+        panel_tables = {table for table, _column, _type in _schema(panel_url)["columns"]}
+        assert {"customers", "radius_logins", "radius_requests", "alembic_version"} <= panel_tables
+        assert not {"radcheck", "radreply", "radusergroup", "radacct", "nas"} & panel_tables
+    finally:
+        drop()
+
+
+def test_with_radius_database_url_sessions_blocking_and_coa_use_that_database(
+    make_app, database_url, db_session, radius_database, fake_nas, tmp_path
+):
+    from app.services import subscription_actions as actions
+
+    own = make_app(RADIUS_DATABASE_URL=radius_database, REDIS_URL=None, **FAST_RADIUS)
+    subscription = make_internet_subscription(db_session)
+    make_nas(db_session, fake_nas)
+    db_session.commit()
+    with psycopg.connect(libpq_url(radius_database), autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO radgroupreply (groupname, attribute, op, value) VALUES"
+            " ('bloqueado', 'Mikrotik-Rate-Limit', ':=', '1M/1M'),"
+            " ('bloqueado', 'Mikrotik-Address-List', ':=', 'bloqueados')"
+        )
+    server = start_freeradius(radius_database, secret=SECRET, work_dir=tmp_path)
+    try:
+        with own.app_context():
+            radius.create_login(subscription.id, "fr.sessao", PASSWORD)
+        # The NAS reports the session to FreeRADIUS, which writes radacct in its database.
+        session_id = uuid.uuid4().hex[:8]
+        _account(server, "fr.sessao", session_id, "Start", framed_ip="100.64.6.6")
+
+        with own.app_context():
+            [online] = radius.login_sessions("fr.sessao")
+            assert (online.online, online.ip_address, online.acct_session_id) == (
+                True,
+                "100.64.6.6",
+                session_id,
+            )
+            actions.suspend(subscription.id)
+
+        assert _rows(radius_database, "fr.sessao")[-1] == ("radusergroup", "bloqueado", "")
+        assert try_login(server, "fr.sessao") == (
+            True,
+            {"Mikrotik-Rate-Limit": ["1M/1M"], "Mikrotik-Address-List": ["bloqueados"]},
+        )
+    finally:
+        server.stop()
+    # The session open in the RADIUS database got its CoA with the blocked group's reply.
+    [coa] = fake_nas.requests
+    assert coa.code == packet.CoARequest
+    assert coa.attributes["Acct-Session-Id"] == [session_id]
+    assert coa.attributes["Mikrotik-Rate-Limit"] == ["1M/1M"]
+    # The panel's own database holds none of it.
+    assert _rows(database_url, "fr.sessao") == []
+    with psycopg.connect(libpq_url(database_url)) as connection:
+        assert connection.execute(
+            "SELECT count(*) FROM radacct WHERE username = 'fr.sessao'"
+        ).fetchone() == (0,)

@@ -214,13 +214,16 @@ def _clients_conf(host: str, secret: str) -> str:
     )
 
 
-def _default_site(host: str, auth_port: int, acct_port: int) -> str:
+def _default_site(host: str, auth_port: int, acct_port: int, sign_replies: bool = True) -> str:
     # A PPPoE concentrator's site: the user and its reply come from SQL,
     # the password is checked with PAP or CHAP, sessions go to radacct.
     # FreeRADIUS before 3.2.5 (Debian 12 ships 3.2.1) does not sign its
     # replies; a Message-Authenticator in the reply list makes it compute
-    # one, as the BlastRADIUS advisory tells old servers to do.
-    return textwrap.dedent(
+    # one, as the BlastRADIUS advisory tells old servers to do. Without
+    # sign_replies its Access-Accept/Reject go out as 3.2.1 sends them by default.
+    # FreeRADIUS refuses an empty update section: leave the whole section out.
+    sign = "update reply {\n\t\tMessage-Authenticator := 0x00\n\t}" if sign_replies else "ok"
+    site = textwrap.dedent(
         f"""\
         server default {{
         listen {{
@@ -265,20 +268,17 @@ def _default_site(host: str, auth_port: int, acct_port: int) -> str:
 
         post-auth {{
         \tsql
-        \tupdate reply {{
-        \t\tMessage-Authenticator := 0x00
-        \t}}
+        \t@SIGN@
         \tPost-Auth-Type REJECT {{
         \t\tsql
         \t\tattr_filter.access_reject
-        \t\tupdate reply {{
-        \t\t\tMessage-Authenticator := 0x00
-        \t\t}}
+        \t\t@SIGN@
         \t}}
         }}
         }}
         """
     )
+    return site.replace("@SIGN@", sign)
 
 
 def build_config_dir(
@@ -289,6 +289,7 @@ def build_config_dir(
     auth_port: int,
     acct_port: int,
     secret: str,
+    sign_replies: bool = True,
 ) -> None:
     """Write a private FreeRADIUS configuration into ``config_dir``.
 
@@ -299,6 +300,8 @@ def build_config_dir(
         auth_port: authentication port.
         acct_port: accounting port.
         secret: shared secret of the client ``host``.
+        sign_replies: add a Message-Authenticator to every Access-Accept and
+            Access-Reject (FreeRADIUS 3.2.1 does not by itself).
     """
     shutil.copytree(SYSTEM_CONFIG_DIR, config_dir, symlinks=True, dirs_exist_ok=True)
     for folder in ("mods-enabled", "sites-enabled"):
@@ -309,7 +312,9 @@ def build_config_dir(
     for module in ENABLED_MODULES:
         (config_dir / "mods-enabled" / module).symlink_to(f"../mods-available/{module}")
     (config_dir / "mods-enabled" / "sql").write_text(render_sql_module(database_url))
-    (config_dir / "sites-enabled" / "default").write_text(_default_site(host, auth_port, acct_port))
+    (config_dir / "sites-enabled" / "default").write_text(
+        _default_site(host, auth_port, acct_port, sign_replies)
+    )
     (config_dir / "clients.conf").write_text(_clients_conf(host, secret))
     (config_dir / "radiusd.conf").write_text(_radiusd_conf(config_dir))
 
@@ -387,6 +392,7 @@ def start_freeradius(
     host: str = "127.0.0.1",
     work_dir: Path | None = None,
     startup_timeout: float = 20.0,
+    sign_replies: bool = True,
 ) -> FreeRadiusServer:
     """Start a real FreeRADIUS that reads users from ``database_url``.
 
@@ -401,6 +407,8 @@ def start_freeradius(
         work_dir: where the configuration and log go (a new temporary
             directory if None; it is not removed, so a failed run can be read).
         startup_timeout: seconds to wait for the first Status-Server answer.
+        sign_replies: sign Access-Accept/Reject with a Message-Authenticator
+            (False: as Debian's FreeRADIUS 3.2.1 answers out of the box).
 
     Returns:
         The running server, answering on its auth and acct ports.
@@ -426,6 +434,7 @@ def start_freeradius(
         auth_port=auth_port,
         acct_port=acct_port,
         secret=secret,
+        sign_replies=sign_replies,
     )
     log_path = config_dir / "log" / "radiusd.out"
     with log_path.open("wb") as log_file:

@@ -40,6 +40,10 @@ def _plans_tab(client, subscription):
 
 def test_plans_tab_shows_the_login_its_sessions_and_requests(login_as, db_session, login_online):
     login, subscription = login_online
+    open_session(
+        db_session, login.username, "127.0.0.1", framed_ip="100.64.3.4", stopped=True,
+        started_minutes_ago=600,
+    )
     db_session.add(
         RadiusRequest(
             kind="disconnect",
@@ -61,6 +65,16 @@ def test_plans_tab_shows_the_login_its_sessions_and_requests(login_as, db_sessio
     assert radius.ACTIVE_GROUP in section
     assert "100.64.3.3" in section and "BRAS Centro" in section
     assert "42 GB" in section  # download traffic of the open session
+    # Each session: online or not, start, duration, IP, NAS, traffic both ways.
+    rows = re.findall(r'<tr class="radius-session (online|offline)"(.*?)</tr>', section, re.S)
+    assert [state for state, _row in rows] == ["online", "offline"]
+    online, offline = (row for _state, row in rows)
+    assert translated("Online") in online and translated("Offline") in offline
+    assert re.search(r"<td>\d\d/\d\d/\d{4} \d\d:\d\d:\d\d</td>", online)  # its start
+    assert re.search(r"<td>01:(29|30):\d\d</td>", online)  # up for 90 minutes
+    assert "<td>00:30:00</td>" in offline  # the session time the NAS reported
+    assert "1,5 MB" in online or "1.5 MB" in online  # upload of the open session
+    assert "100.64.3.4" in offline and "BRAS Centro" in offline
     assert "503 Session-Context-Not-Found" in section and "O NAS recusou o pedido." in section
     # Reading is not deleting: no delete entry for a read-only user.
     assert "radius-delete-login" not in section
@@ -116,7 +130,7 @@ def test_post_without_the_confirmation_deletes_nothing(login_as, db_session, log
     assert db_session.query(RadiusLogin).count() == 1
 
 
-@pytest.mark.parametrize("username", ["suporte", "financeiro", "leitura"])
+@pytest.mark.parametrize("username", ["suporte", "financeiro", "leitura", "semacesso"])
 def test_roles_without_the_permission_cannot_delete(
     login_as, db_session, fake_nas, login_online, username
 ):
@@ -247,3 +261,176 @@ def test_admin_configures_the_blocked_group_and_typos_are_refused(login_as, db_s
     # Technicians may read the group replies, not change them.
     assert login_as("tecnico").get("/radgroupreplyview/list/").status_code == 200
     assert login_as("tecnico").get("/radgroupreplyview/add").status_code == 403
+
+
+NAS_SECRET_TEXT = "Segredo-Do-NAS-42"
+
+
+def test_the_nas_secret_is_stored_encrypted_and_never_shown_back(
+    login_as, db_session, radius_inline, caplog
+):
+    import logging
+
+    from sqlalchemy import text
+
+    from app.models import AuditLog, Nas
+    from tests.support.fake_nas import FakeNas
+
+    caplog.set_level(logging.DEBUG)
+    client = login_as("admin")
+    with FakeNas(secret=NAS_SECRET_TEXT) as nas:
+        added = client.post(
+            "/nasview/add",
+            data={
+                "name": "BRAS Segredo",
+                "ip_address": nas.host,
+                "kind": "mikrotik",
+                "coa_port": str(nas.port),
+                "active": "y",
+                "new_secret": NAS_SECRET_TEXT,
+            },
+        )
+        assert added.status_code == 302, added.get_data(as_text=True)[-500:]
+        stored = db_session.query(Nas).filter_by(name="BRAS Segredo").one()
+        assert stored.secret == NAS_SECRET_TEXT
+        raw = db_session.execute(
+            text("SELECT secret FROM nas_devices WHERE id = :id"), {"id": stored.id}
+        ).scalar_one()
+        assert NAS_SECRET_TEXT not in raw
+        # Edited with the secret left blank: the stored one stays, and is not shown.
+        edit_form = client.get(f"/nasview/edit/{stored.id}")
+        assert edit_form.status_code == 200
+        edited = client.post(
+            f"/nasview/edit/{stored.id}",
+            data={
+                "name": "BRAS Segredo",
+                "ip_address": nas.host,
+                "kind": "mikrotik",
+                "coa_port": str(nas.port),
+                "active": "y",
+                "description": "centro",
+                "new_secret": "",
+            },
+        )
+        assert edited.status_code == 302
+        db_session.expire_all()
+        assert db_session.get(Nas, stored.id).secret == NAS_SECRET_TEXT
+
+        # A Disconnect signed with it reaches the NAS, which checks the secret.
+        subscription = make_internet_subscription(db_session)
+        db_session.commit()
+        radius.create_login(subscription.id, "segredo", "s3nha-Forte")
+        open_session(db_session, "segredo", nas.host)
+        db_session.commit()
+        login_id = db_session.query(RadiusLogin).one().id
+        assert client.post(
+            f"/radius/logins/{login_id}/delete", data={"confirm": "yes"}
+        ).status_code == 302
+        assert [r.is_disconnect for r in nas.requests] == [True]
+
+    [request_row] = db_session.query(RadiusRequest).all()
+    assert request_row.status is RadiusRequestStatus.ACK
+    pages = [
+        edit_form,
+        client.get("/nasview/list/"),
+        client.get(f"/nasview/show/{stored.id}"),
+        client.get("/radiusrequestview/list/"),
+        client.get(f"/radiusrequestview/show/{request_row.id}"),
+        client.get("/radius/requests/status?username=segredo"),
+    ]
+    for page in pages:
+        assert page.status_code == 200, page.request.path
+        assert NAS_SECRET_TEXT not in page.get_data(as_text=True), page.request.path
+    audit = db_session.query(AuditLog).filter(AuditLog.table_name == "nas_devices").all()
+    assert {entry.action for entry in audit} >= {"create"}
+    assert all(NAS_SECRET_TEXT not in str(entry.changes) for entry in audit)
+    assert NAS_SECRET_TEXT not in caplog.text
+
+
+def test_support_creates_a_login_from_the_plans_tab(login_as, db_session, radius_inline):
+    subscription = make_internet_subscription(db_session)
+    db_session.commit()
+    client = login_as("suporte")
+    tab = _plans_tab(client, subscription).get_data(as_text=True)
+    assert f"/radius/logins/new/{subscription.id}" in tab
+    assert client.get(f"/radius/logins/new/{subscription.id}").status_code == 200
+
+    page = client.post(f"/radius/logins/new/{subscription.id}", data={"username": "novo.web"})
+
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    [password] = re.findall(r'<code class="radius-generated-password">([^<]+)</code>', body)
+    assert radius.validate_password(password) == password
+    login = db_session.query(RadiusLogin).one()
+    assert (login.subscription_id, login.username) == (subscription.id, "novo.web")
+    assert radius.effective_reply("novo.web") == {"Mikrotik-Rate-Limit": ["150000k/300000k"]}
+    # Shown once: the plans tab never shows it.
+    assert password not in _plans_tab(client, subscription).get_data(as_text=True)
+
+
+def test_a_bad_login_is_refused_on_the_form_and_nothing_is_written(
+    login_as, db_session, radius_inline
+):
+    subscription = make_internet_subscription(db_session)
+    db_session.commit()
+
+    page = login_as("suporte").post(
+        f"/radius/logins/new/{subscription.id}", data={"username": "com espaço", "password": "1"}
+    )
+
+    assert page.status_code == 422
+    body = page.get_data(as_text=True)
+    assert 'data-field="username"' in body
+    assert translated(
+        "The PPPoE login may have only letters, digits and . _ - @, "
+        "and must start with a letter or a digit."
+    ) in body
+    assert 'value="com espaço"' in body  # kept for correcting
+    assert db_session.query(RadiusLogin).count() == 0
+    assert radius.effective_reply("com espaço") == {}
+
+
+@pytest.mark.parametrize("username", ["tecnico", "financeiro", "leitura"])
+def test_roles_without_edit_plan_data_cannot_create_a_login(
+    login_as, db_session, radius_inline, username
+):
+    subscription = make_internet_subscription(db_session)
+    db_session.commit()
+    client = login_as(username)
+
+    url = f"/radius/logins/new/{subscription.id}"
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"username": "nao.pode"}).status_code == 403
+    assert url not in _plans_tab(client, subscription).get_data(as_text=True)
+    assert db_session.query(RadiusLogin).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "status", "label", "error_cause"),
+    [
+        (NasBehaviour.SILENT, "timeout", "No answer (timeout)", "—"),
+        (NasBehaviour.NAK, "nak", "Refused by the NAS (NAK)", "504 Session-Context-Not-Removable"),
+    ],
+)
+def test_the_deletion_page_shows_a_refusal_or_silence_as_not_done(
+    login_as, db_session, fake_nas, login_online, behaviour, status, label, error_cause
+):
+    login, _subscription = login_online
+    fake_nas.behaviour, fake_nas.error_cause = behaviour, 504
+    client = login_as("tecnico")
+
+    done = client.post(f"/radius/logins/{login.id}/delete", data={"confirm": "yes"})
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+
+    [(shown, cells)] = re.findall(r'<tr class="radius-request status-(\w+)"(.*?)</tr>', page, re.S)
+    assert shown == status
+    assert translated(label) in cells and "label-danger" in cells
+    assert f'<td class="request-error-cause">{error_cause}</td>' in cells
+    assert '<td class="request-attempts">3</td>' in cells  # tried again, then given up
+    assert translated(
+        "Given up after %(count)d attempt(s): the change was NOT applied to the session.",
+        count=3,
+    ) in cells
+    assert "status-ack" not in page and translated("Done (ACK)") not in page
+    # The rows are gone all the same: the login can no longer authenticate.
+    assert "deletion-done" in page

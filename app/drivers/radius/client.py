@@ -11,6 +11,11 @@ Every request carries a Message-Authenticator, and a reply counts only if its
 Response Authenticator and its Message-Authenticator are both present and
 valid: a reply without one, or with a forged one, is refused as
 ``INVALID_REPLY`` and never taken for an ACK (BlastRADIUS, CVE-2024-3596).
+RFC 5176 makes the Message-Authenticator optional in CoA and Disconnect
+replies, so a NAS that does not sign them can be accepted with
+``require_message_authenticator=False``: its reply must still carry a valid
+Response Authenticator, and a Message-Authenticator it does carry must still
+be valid.
 
 pyrad encodes and decodes the packets with the project's dictionary
 (:data:`DICTIONARY_PATH`); sending, waiting and checking the reply are done
@@ -107,6 +112,8 @@ class RadiusResult:
         reply_attributes: the reply's attributes (name -> list of values),
             without the Message-Authenticator; empty unless a valid reply came.
         attempts: how many times the request was sent.
+        signed: the reply carried a valid Message-Authenticator (False only for a
+            reply accepted without one, ``require_message_authenticator=False``).
     """
 
     outcome: RadiusOutcome
@@ -115,6 +122,7 @@ class RadiusResult:
     error_cause_name: str | None = None
     reply_attributes: dict[str, list[Any]] = field(default_factory=dict)
     attempts: int = 0
+    signed: bool = True
 
     @property
     def acknowledged(self) -> bool:
@@ -149,6 +157,7 @@ class _Exchange:
     reply: bytes | None = None
     problem: str | None = None
     attempts: int = 0
+    signed: bool = True
 
 
 def _attributes(raw: bytes) -> list[tuple[int, bytes]] | None:
@@ -166,8 +175,20 @@ def _attributes(raw: bytes) -> list[tuple[int, bytes]] | None:
     return attributes
 
 
-def _verify_reply(raw: bytes, request_authenticator: bytes, secret: bytes) -> str | None:
+def _verify_reply(
+    raw: bytes,
+    request_authenticator: bytes,
+    secret: bytes,
+    require_message_authenticator: bool = True,
+) -> str | None:
     """Check a reply's Response Authenticator and Message-Authenticator.
+
+    Args:
+        raw: the reply's octets.
+        request_authenticator: the Authenticator of the request it answers.
+        secret: the shared secret.
+        require_message_authenticator: refuse a reply without one (the default); when
+            False such a reply is authentic if its Response Authenticator is.
 
     Returns:
         None if the reply is authentic, else why it is not (in Portuguese).
@@ -185,9 +206,13 @@ def _verify_reply(raw: bytes, request_authenticator: bytes, secret: bytes) -> st
     if not hmac.compare_digest(expected, raw[4:20]):
         return "o autenticador da resposta não confere (segredo compartilhado diferente?)"
 
+    # We never send Proxy-State; one in the reply is the mark of the
+    # BlastRADIUS attack, signed or not.
+    if any(code == _PROXY_STATE for code, _ in attributes):
+        return "resposta com Proxy-State que não foi enviado"
     authenticators = [value for code, value in attributes if code == _MESSAGE_AUTHENTICATOR]
     if not authenticators:
-        return "resposta sem Message-Authenticator"
+        return "resposta sem Message-Authenticator" if require_message_authenticator else None
     if len(authenticators) > 1 or len(authenticators[0]) != 16:
         return "Message-Authenticator malformado"
     # HMAC-MD5 over the reply with the Request Authenticator in the
@@ -203,12 +228,12 @@ def _verify_reply(raw: bytes, request_authenticator: bytes, secret: bytes) -> st
     digest = hmac.new(secret, raw[:4] + request_authenticator + bytes(zeroed), hashlib.md5).digest()
     if not hmac.compare_digest(digest, authenticators[0]):
         return "Message-Authenticator inválido (resposta possivelmente forjada)"
-
-    # We never send Proxy-State; one in the reply is the mark of the
-    # BlastRADIUS attack.
-    if any(code == _PROXY_STATE for code, _ in attributes):
-        return "resposta com Proxy-State que não foi enviado"
     return None
+
+
+def _has_message_authenticator(raw: bytes) -> bool:
+    attributes = _attributes(raw[: struct.unpack("!H", raw[2:4])[0]]) or []
+    return any(code == _MESSAGE_AUTHENTICATOR for code, _ in attributes)
 
 
 def _exchange(
@@ -219,6 +244,7 @@ def _exchange(
     timeout: float,
     retries: int,
     source_address: str | None,
+    require_message_authenticator: bool = True,
 ) -> _Exchange:
     """Send a request and wait for an authentic reply from ``host:port``.
 
@@ -250,9 +276,13 @@ def _exchange(
                     continue
                 if raw[1] != identifier:
                     continue
-                problem = _verify_reply(raw, request_authenticator, secret)
+                problem = _verify_reply(
+                    raw, request_authenticator, secret, require_message_authenticator
+                )
                 if problem is None:
-                    return _Exchange(reply=raw, attempts=attempt)
+                    return _Exchange(
+                        reply=raw, attempts=attempt, signed=_has_message_authenticator(raw)
+                    )
             if problem is not None:
                 # The NAS answers, but not authentically: sending again
                 # would get the same answer.
@@ -298,6 +328,7 @@ def _send_dynamic_authorization(
     source_address: str | None,
     action: str,
     username: str,
+    require_message_authenticator: bool,
 ) -> RadiusResult:
     secret_bytes = secret.encode()
     request = packet.CoAPacket(
@@ -316,7 +347,16 @@ def _send_dynamic_authorization(
     request["Event-Timestamp"] = int(time.time())
     data = request.RequestPacket()
 
-    exchange = _exchange(data, nas_host, port, secret_bytes, timeout, retries, source_address)
+    exchange = _exchange(
+        data,
+        nas_host,
+        port,
+        secret_bytes,
+        timeout,
+        retries,
+        source_address,
+        require_message_authenticator,
+    )
     where = f"{nas_host}:{port}"
     if exchange.reply is None and exchange.problem is None:
         return RadiusResult(
@@ -354,6 +394,13 @@ def _send_dynamic_authorization(
         error_cause_name=error_name,
         reply_attributes=reply_attributes,
         attempts=exchange.attempts,
+        signed=exchange.signed,
+    )
+    # Said on the screen: such an answer rests on the MD5 Response Authenticator only.
+    unsigned = (
+        ""
+        if exchange.signed
+        else " Resposta sem Message-Authenticator, aceita porque a exigência está desligada."
     )
     if reply.code == ack:
         done = (
@@ -361,7 +408,7 @@ def _send_dynamic_authorization(
             if code == packet.DisconnectRequest
             else f"Sessão de {username} alterada"
         )
-        return RadiusResult(RadiusOutcome.ACK, f"{done} no NAS {where}.", **details)
+        return RadiusResult(RadiusOutcome.ACK, f"{done} no NAS {where}.{unsigned}", **details)
     if reply.code == nak:
         if error_code is None:
             reason = "sem informar o motivo (sem Error-Cause)"
@@ -370,7 +417,7 @@ def _send_dynamic_authorization(
             reason = f"{text} (Error-Cause {error_code}{' ' + error_name if error_name else ''})"
         return RadiusResult(
             RadiusOutcome.NAK,
-            f"O NAS {where} recusou o pedido ({action} de {username}): {reason}.",
+            f"O NAS {where} recusou o pedido ({action} de {username}): {reason}.{unsigned}",
             **details,
         )
     return RadiusResult(
@@ -392,6 +439,7 @@ def send_disconnect(
     retries: int = DEFAULT_RETRIES,
     *,
     source_address: str | None = None,
+    require_message_authenticator: bool = True,
 ) -> RadiusResult:
     """Ask the NAS to drop a subscriber's session (RFC 5176 Disconnect-Request).
 
@@ -412,6 +460,9 @@ def send_disconnect(
             (``retries + 1`` sends in all).
         source_address: local address to send from, when the NAS only
             accepts requests from the address it knows the panel by.
+        require_message_authenticator: refuse a reply without a
+            Message-Authenticator (default); False accepts one that only has a
+            valid Response Authenticator (RFC 5176 makes it optional).
 
     Returns:
         The outcome; ``result.acknowledged`` is True only for an
@@ -437,6 +488,7 @@ def send_disconnect(
         source_address=source_address,
         action="desconexão",
         username=username,
+        require_message_authenticator=require_message_authenticator,
     )
 
 
@@ -452,6 +504,7 @@ def send_coa(
     retries: int = DEFAULT_RETRIES,
     *,
     source_address: str | None = None,
+    require_message_authenticator: bool = True,
 ) -> RadiusResult:
     """Change a subscriber's session on the NAS (RFC 5176 CoA-Request).
 
@@ -468,6 +521,7 @@ def send_coa(
         timeout: seconds to wait for a reply after each send.
         retries: how many times to send again when no reply came.
         source_address: local address to send from.
+        require_message_authenticator: as in :func:`send_disconnect`.
 
     Returns:
         The outcome; ``result.acknowledged`` is True only for an
@@ -494,6 +548,7 @@ def send_coa(
         source_address=source_address,
         action="alteração de sessão (CoA)",
         username=username,
+        require_message_authenticator=require_message_authenticator,
     )
 
 
@@ -508,6 +563,7 @@ def access_request(
     retries: int = DEFAULT_RETRIES,
     nas_identifier: str = "isp-panel",
     source_address: str | None = None,
+    require_message_authenticator: bool = True,
 ) -> tuple[bool, dict[str, list[Any]]]:
     """Try a PPPoE login against a RADIUS server (PAP Access-Request).
 
@@ -525,6 +581,8 @@ def access_request(
         retries: how many times to send again when no reply came.
         nas_identifier: NAS-Identifier of the request.
         source_address: local address to send from.
+        require_message_authenticator: refuse a reply without a
+            Message-Authenticator (default, as BlastRADIUS asks of every client).
 
     Returns:
         ``(accepted, reply_attributes)``: True for an Access-Accept, and
@@ -550,7 +608,16 @@ def access_request(
     request["Framed-Protocol"] = "PPP"
     data = request.RequestPacket()
 
-    exchange = _exchange(data, server, port, secret_bytes, timeout, retries, source_address)
+    exchange = _exchange(
+        data,
+        server,
+        port,
+        secret_bytes,
+        timeout,
+        retries,
+        source_address,
+        require_message_authenticator,
+    )
     if exchange.reply is None and exchange.problem is None:
         raise RadiusTimeoutError(
             f"O servidor RADIUS {server}:{port} não respondeu "

@@ -255,3 +255,85 @@ def test_a_disconnect_ack_does_not_answer_a_coa(fake_nas, monkeypatch):
 
     assert result.outcome is RadiusOutcome.INVALID_REPLY
     assert "código RADIUS 41" in result.message
+
+
+class TestUnsignedReplies:
+    """``require_message_authenticator=False``: RFC 5176 makes the Message-Authenticator
+    optional in CoA/Disconnect replies, and a NAS that leaves it out can be accepted on
+    its Response Authenticator; nothing else is relaxed."""
+
+    LENIENT = {"require_message_authenticator": False}
+
+    def test_an_unsigned_ack_is_accepted_and_said_to_be_unsigned(self, fake_nas):
+        fake_nas.behaviour = NasBehaviour.NO_MESSAGE_AUTHENTICATOR
+
+        result = disconnect(fake_nas, **self.LENIENT)
+
+        assert result.outcome is RadiusOutcome.ACK
+        assert result.acknowledged and result.signed is False
+        assert "sem Message-Authenticator" in result.message
+
+    def test_an_unsigned_coa_nak_keeps_its_error_cause(self, fake_nas):
+        fake_nas.behaviour = NasBehaviour.NAK
+        fake_nas.error_cause = 401
+        original = fake_nas.CreateReplyPacket
+
+        def unsigned(request, **attributes):
+            reply = original(request, **attributes)
+            reply.message_authenticator = None
+            return reply
+
+        fake_nas.CreateReplyPacket = unsigned
+
+        result = coa(fake_nas, **self.LENIENT)
+
+        assert result.outcome is RadiusOutcome.NAK
+        assert (result.error_cause, result.signed) == (401, False)
+
+    def test_a_signed_ack_is_marked_signed(self, fake_nas):
+        result = disconnect(fake_nas, **self.LENIENT)
+
+        assert result.acknowledged and result.signed is True
+        assert "sem Message-Authenticator" not in result.message
+
+    def test_a_forged_message_authenticator_is_still_refused(self, fake_nas):
+        fake_nas.behaviour = NasBehaviour.FORGED_MESSAGE_AUTHENTICATOR
+
+        result = disconnect(fake_nas, **self.LENIENT)
+
+        assert result.outcome is RadiusOutcome.INVALID_REPLY
+        assert "Message-Authenticator inválido" in result.message
+
+    def test_an_unsigned_reply_with_the_wrong_secret_is_still_refused(self, fake_nas):
+        fake_nas.behaviour = NasBehaviour.WRONG_SECRET
+        original = fake_nas.CreateReplyPacket
+
+        def unsigned(request, **attributes):
+            reply = original(request, **attributes)
+            reply.message_authenticator = None
+            return reply
+
+        fake_nas.CreateReplyPacket = unsigned
+
+        result = coa(fake_nas, **self.LENIENT)
+
+        assert result.outcome is RadiusOutcome.INVALID_REPLY
+        assert "segredo" in result.message
+
+
+def test_a_reply_with_a_proxy_state_never_sent_is_refused(fake_nas):
+    # The mark of BlastRADIUS: the attacker's collision blocks ride in Proxy-State.
+    original = fake_nas.CreateReplyPacket
+
+    def with_proxy_state(request, **attributes):
+        reply = original(request, **attributes)
+        reply.AddAttribute("Proxy-State", b"\x00" * 16)
+        return reply
+
+    fake_nas.CreateReplyPacket = with_proxy_state
+
+    for options in ({}, {"require_message_authenticator": False}):
+        result = disconnect(fake_nas, **options)
+
+        assert result.outcome is RadiusOutcome.INVALID_REPLY
+        assert "Proxy-State" in result.message

@@ -13,11 +13,13 @@ from pyrad import packet
 from pyrad.client import Client
 
 from app.drivers.radius import (
+    InvalidReplyError,
     RadiusTimeoutError,
     access_request,
     load_dictionary,
 )
-from tests.drivers.radius.conftest import TABLE_NAS_ADDRESS, TABLE_NAS_SECRET
+from tests.drivers.radius.conftest import FREERADIUS_SECRET, TABLE_NAS_ADDRESS, TABLE_NAS_SECRET
+from tests.support.freeradius import start_freeradius
 
 pytestmark = pytest.mark.radius
 
@@ -200,3 +202,24 @@ def test_accounting_start_and_stop_are_recorded_in_radacct(freeradius, radius_db
         (session,),
     ).fetchall()
     assert stopped == [(True, 120, "Admin-Reset")]
+
+
+def test_an_unsigned_accept_from_freeradius_3_2_1_is_refused_unless_allowed(
+    radius_database_url, radius_db, login, tmp_path
+):
+    # Debian 12's FreeRADIUS 3.2.1 sends Access-Accept without a Message-Authenticator
+    # unless its site adds one (BlastRADIUS, fixed by default from 3.2.5 on).
+    add_subscriber(radius_db, login, "s3nha", rate_limit="100M/50M")
+    server = start_freeradius(
+        radius_database_url, secret=FREERADIUS_SECRET, work_dir=tmp_path, sign_replies=False
+    )
+    try:
+        with pytest.raises(InvalidReplyError, match="sem Message-Authenticator"):
+            try_login(server, login, "s3nha")
+
+        accepted, reply = try_login(server, login, "s3nha", require_message_authenticator=False)
+    finally:
+        server.stop()
+
+    assert accepted
+    assert reply == {"Mikrotik-Rate-Limit": ["100M/50M"]}
