@@ -86,6 +86,70 @@ def _not_before(day: date, start: date | None, field_name: str) -> None:
         )
 
 
+def _end_item(
+    subscription_id: int,
+    model,
+    item_id: int,
+    ended_on,
+    today: date | None,
+    *,
+    not_found,
+    already_ended,
+    started_on=None,
+):
+    """End one item of a subscription's composition on ``ended_on`` (default today).
+
+    The item stays, with its end date, so past charges remain explainable. ``started_on``
+    names the item's start column, before which it cannot end.
+
+    Raises:
+        NotFoundError: no such subscription, or the item is not on it (``not_found``).
+        ActionError: the item already ended (``already_ended``), or a bad date.
+    """
+    errors: dict[str, str] = {}
+    day = _day(ended_on, "ended_on", errors, today or local_today())
+    raise_errors(errors)
+    with transaction():
+        subscription = get_subscription(subscription_id, lock=True)
+        item = db.session.get(model, item_id)
+        if item is None or item.subscription_id != subscription.id:
+            raise NotFoundError(not_found)
+        if item.ended_on is not None:
+            raise ActionError(already_ended)
+        if started_on is not None:
+            _not_before(day, getattr(item, started_on), "ended_on")
+        item.ended_on = day
+    return item
+
+
+def _catalogue_entry(model, value, field_name: str, message, errors: dict[str, str]):
+    """An active entry of the catalogue (a TV package, an extra service type) chosen on a
+    form; ``message`` under ``field_name`` when none or an inactive one is chosen."""
+    key = parse_id(value, field_name, errors, message)
+    entry = db.session.get(model, key) if key else None
+    if key and (entry is None or not entry.active):
+        errors[field_name] = str(message)
+        return None
+    return entry
+
+
+def _new_category_name(data: dict, may_add_category: bool) -> str | None:
+    """The phone category a voice terminal form asks to create, if any.
+
+    Raises:
+        PermissionDeniedError: one is asked for without Adicionar Categoria Telefone.
+    """
+    name = data.get("new_category")
+    if not (isinstance(name, str) and name.strip()):
+        return None
+    if not may_add_category:
+        raise PermissionDeniedError(
+            _l("Adding a phone category needs the permission Add phone category."),
+            field="new_category",
+        )
+    return name
+
+
 # --------------------------------------------------------------------------- TV
 
 
@@ -104,10 +168,9 @@ def add_tv_package(
     """
     today = today or local_today()
     errors: dict[str, str] = {}
-    key = parse_id(tv_package_id, "tv_package_id", errors, _l("Choose the TV package."))
-    package = db.session.get(TvPackage, key) if key else None
-    if key and (package is None or not package.active):
-        errors["tv_package_id"] = str(_l("Choose the TV package."))
+    package = _catalogue_entry(
+        TvPackage, tv_package_id, "tv_package_id", _l("Choose the TV package."), errors
+    )
     start = _day(added_on, "added_on", errors, today)
     amount = _price(price, package.price if package else Decimal("0.00"), errors)
     raise_errors(errors)
@@ -140,20 +203,12 @@ def end_tv_package(
         NotFoundError: no such subscription or package on it.
         ActionError: already ended, or a bad date.
     """
-    today = today or local_today()
-    errors: dict[str, str] = {}
-    day = _day(ended_on, "ended_on", errors, today)
-    raise_errors(errors)
-    with transaction():
-        subscription = get_subscription(subscription_id, lock=True)
-        item = db.session.get(SubscriptionTvPackage, item_id)
-        if item is None or item.subscription_id != subscription.id:
-            raise NotFoundError(_l("This TV package is not on the plan."))
-        if item.ended_on is not None:
-            raise ActionError(_l("This TV package was already removed."))
-        _not_before(day, item.added_on, "ended_on")
-        item.ended_on = day
-    return item
+    return _end_item(
+        subscription_id, SubscriptionTvPackage, item_id, ended_on, today,
+        not_found=_l("This TV package is not on the plan."),
+        already_ended=_l("This TV package was already removed."),
+        started_on="added_on",
+    )
 
 
 def add_tv_point(
@@ -189,19 +244,11 @@ def end_tv_point(
         NotFoundError: no such subscription or TV point on it.
         ActionError: already ended, or a bad date.
     """
-    today = today or local_today()
-    errors: dict[str, str] = {}
-    day = _day(ended_on, "ended_on", errors, today)
-    raise_errors(errors)
-    with transaction():
-        subscription = get_subscription(subscription_id, lock=True)
-        point = db.session.get(TvPoint, point_id)
-        if point is None or point.subscription_id != subscription.id:
-            raise NotFoundError(_l("This TV point is not on the plan."))
-        if point.ended_on is not None:
-            raise ActionError(_l("This TV point was already removed."))
-        point.ended_on = day
-    return point
+    return _end_item(
+        subscription_id, TvPoint, point_id, ended_on, today,
+        not_found=_l("This TV point is not on the plan."),
+        already_ended=_l("This TV point was already removed."),
+    )
 
 
 # --------------------------------------------------------------------------- voice
@@ -308,17 +355,11 @@ def add_voice_terminal(
     """
     errors: dict[str, str] = {}
     cleaned = _terminal_fields(data, errors, current=None)
-    new_category = data.get("new_category")
-    wants_category = isinstance(new_category, str) and new_category.strip()
-    if wants_category and not may_add_category:
-        raise PermissionDeniedError(
-            _l("Adding a phone category needs the permission Add phone category."),
-            field="new_category",
-        )
+    new_category = _new_category_name(data, may_add_category)
     raise_errors(errors)
     with transaction():
         subscription = _live_subscription(subscription_id)
-        if wants_category:
+        if new_category:
             cleaned["category_id"] = _new_category(new_category, None, "new_category").id
         terminal = VoiceTerminal(subscription=subscription, active=True, **cleaned)
         db.session.add(terminal)
@@ -384,17 +425,11 @@ def edit_voice_terminal(
             email = (raw or "").strip() or None
             if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
                 errors["contact_email"] = str(_l("Invalid e-mail address."))
-    new_category = data.get("new_category")
-    wants_category = isinstance(new_category, str) and new_category.strip()
-    if wants_category and not may_add_category:
-        raise PermissionDeniedError(
-            _l("Adding a phone category needs the permission Add phone category."),
-            field="new_category",
-        )
+    new_category = _new_category_name(data, may_add_category)
     raise_errors(errors)
     check_version(customer, data.get("customer_version"))
     with transaction():
-        if wants_category:
+        if new_category:
             cleaned["category_id"] = _new_category(new_category, None, "new_category").id
         changed = False
         for key, value in cleaned.items():
@@ -430,10 +465,10 @@ def add_extra_service(
     """
     today = today or local_today()
     errors: dict[str, str] = {}
-    key = parse_id(service_type_id, "service_type_id", errors, _l("Choose the extra service."))
-    kind = db.session.get(ExtraServiceType, key) if key else None
-    if key and (kind is None or not kind.active):
-        errors["service_type_id"] = str(_l("Choose the extra service."))
+    kind = _catalogue_entry(
+        ExtraServiceType, service_type_id, "service_type_id", _l("Choose the extra service."),
+        errors,
+    )
     start = _day(started_on, "started_on", errors, today)
     amount = _price(price, kind.price if kind else Decimal("0.00"), errors)
     raise_errors(errors)
@@ -463,17 +498,9 @@ def end_extra_service(
         NotFoundError: no such subscription or service on it.
         ActionError: already ended, or a bad date.
     """
-    today = today or local_today()
-    errors: dict[str, str] = {}
-    day = _day(ended_on, "ended_on", errors, today)
-    raise_errors(errors)
-    with transaction():
-        subscription = get_subscription(subscription_id, lock=True)
-        extra = db.session.get(ExtraService, extra_id)
-        if extra is None or extra.subscription_id != subscription.id:
-            raise NotFoundError(_l("This extra service is not on the plan."))
-        if extra.ended_on is not None:
-            raise ActionError(_l("This extra service was already removed."))
-        _not_before(day, extra.started_on, "ended_on")
-        extra.ended_on = day
-    return extra
+    return _end_item(
+        subscription_id, ExtraService, extra_id, ended_on, today,
+        not_found=_l("This extra service is not on the plan."),
+        already_ended=_l("This extra service was already removed."),
+        started_on="started_on",
+    )

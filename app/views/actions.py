@@ -54,6 +54,18 @@ from app.views.registry import SubscriptionAction, register_subscription_action
 ACTION_PERMISSIONS = [p.can(action) for action in p.ACTIONS]
 ADD_PHONE_CATEGORY = (p.can("add_phone_category"), p.SUBSCRIPTION_ACTIONS)
 CANCEL = (p.can("cancel"), p.SUBSCRIPTION_ACTIONS)
+# What Alterar Terminal de Voz posts to its service (the form's other fields are not).
+TERMINAL_FORM_FIELDS = (
+    "number",
+    "sip_user",
+    "sip_password",
+    "price",
+    "category_id",
+    "active",
+    "contact_email",
+    "customer_version",
+    "new_category",
+)
 
 
 def plans_tab(subscription: Subscription):
@@ -73,6 +85,11 @@ def _form() -> dict[str, str]:
     return {k: v for k, v in request.form.items() if k not in ("csrf_token", "go")}
 
 
+# Fields the forms carry hidden (what the preview showed, the version read): a refusal
+# of one has no place under a field and goes to the top, or it would go unseen.
+HIDDEN_FIELDS = ("expected_total", "expected_difference", "version", "customer_version")
+
+
 def _refused(exc: DomainError, errors: dict[str, str]) -> None:
     """Show a refusal next to the fields at fault, or as a message at the top."""
     db.session.rollback()
@@ -82,6 +99,47 @@ def _refused(exc: DomainError, errors: dict[str, str]) -> None:
     errors.update(field_errors)
     if not field_errors:
         flash(str(exc), "danger")
+    for field in HIDDEN_FIELDS:
+        if field in field_errors:
+            flash(str(field_errors[field]), "danger")
+
+
+def _submit(defaults: dict, save, success, done) -> tuple[dict, dict, object | None]:
+    """The pattern of every action form: GET shows ``defaults``; POST lays the posted
+    fields over them and calls ``save(values)`` (one service call). A refusal comes back
+    as messages per field (or at the top) with the values typed; a success flashes
+    ``success(result)`` and answers ``done(result)`` (a redirect).
+
+    Returns:
+        ``(values, errors, response)``: the view renders its form unless ``response``.
+    """
+    values: dict = dict(defaults)
+    errors: dict[str, str] = {}
+    if request.method != "POST":
+        return values, errors, None
+    values.update(_form())
+    try:
+        result = save(values)
+    except DomainError as exc:
+        _refused(exc, errors)
+        return values, errors, None
+    flash(str(success(result)), "success")
+    return values, errors, done(result)
+
+
+def _end(end, success, back: str):
+    """Remove an item of the plan's composition (``end()``) and go back to its list,
+    saying what happened; an item not on the plan is a 404."""
+    try:
+        item = end()
+    except NotFoundError:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash(str(success(item)), "success")
+    return redirect(back)
 
 
 def _subscription(subscription_id: int) -> Subscription:
@@ -94,7 +152,12 @@ def _money(value) -> str:
 
 
 def _context() -> dict:
-    return {"money": _money, "enum_label": enum_label, "plans_tab_url": _tab_url}
+    return {
+        "money": _money,
+        "enum_label": enum_label,
+        "plans_tab_url": _tab_url,
+        "streaming_sentence": streaming_sentence,
+    }
 
 
 def _tab_url(subscription: Subscription) -> str:
@@ -166,7 +229,7 @@ class PlanChangeView(BaseView):
                         expected_version=values.get("version"),
                         reason=values.get("reason"),
                     )
-                    flash(str(_change_message(change)), "success")
+                    flash(_change_message(change), "success")
                     return plans_tab(subscription)
                 comparison = plan_changes.compare_plans(subscription.id, values.get("plan_id"))
             except DomainError as exc:
@@ -199,22 +262,35 @@ def _quiet(compute):
         return None
 
 
-def _change_message(change: plan_changes.PlanChange):
+def _change_message(change: plan_changes.PlanChange) -> str:
+    """What a done plan change says: the new plan, the difference charged or credited,
+    and which streaming add-ons (PlayHub, WatchTV) were kept, dropped or added."""
     charge = change.charge
     message = _l("Plan changed to %(plan)s.", plan=change.comparison.new.name)
     if charge.difference > 0:
-        return _l(
+        message = _l(
             "%(message)s A charge of R$ %(amount)s was created for the difference.",
             message=message,
             amount=billing.format_money(charge.difference),
         )
-    if charge.difference < 0:
-        return _l(
+    elif charge.difference < 0:
+        message = _l(
             "%(message)s A credit of R$ %(amount)s was given for the difference.",
             message=message,
             amount=billing.format_money(-charge.difference),
         )
-    return message
+    return " ".join(
+        [str(message)] + [str(streaming_sentence(s)) for s in change.comparison.streaming]
+    )
+
+
+def streaming_sentence(change: plan_changes.StreamingChange):
+    """One streaming add-on's fate in a plan change, as the comparison and the change say."""
+    if change.outcome == plan_changes.KEPT:
+        return _l("%(name)s is kept.", name=change.name)
+    if change.outcome == plan_changes.DROPPED:
+        return _l("%(name)s is dropped: the new plan does not include it.", name=change.name)
+    return _l("%(name)s is added: the new plan includes it.", name=change.name)
 
 
 # --------------------------------------------------------------------------- data
@@ -236,26 +312,23 @@ class SubscriptionDataView(BaseView):
     def access_point(self, subscription_id: int):
         """City, then that city's access points; saves and says so."""
         subscription = _subscription(subscription_id)
-        values = {
-            "city_id": str(subscription.city_id or ""),
-            "access_point_id": str(subscription.access_point_id or ""),
-            "version": str(subscription.version),
-        }
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = {**values, **_form()}
-            try:
-                actions.change_access_point(
-                    subscription.id,
-                    values.get("city_id"),
-                    values.get("access_point_id"),
-                    expected_version=values.get("version"),
-                )
-            except DomainError as exc:
-                _refused(exc, errors)
-            else:
-                flash(str(_l("Access point changed successfully.")), "success")
-                return plans_tab(subscription)
+        values, errors, done = _submit(
+            {
+                "city_id": str(subscription.city_id or ""),
+                "access_point_id": str(subscription.access_point_id or ""),
+                "version": str(subscription.version),
+            },
+            lambda v: actions.change_access_point(
+                subscription.id,
+                v.get("city_id"),
+                v.get("access_point_id"),
+                expected_version=v.get("version"),
+            ),
+            lambda _moved: _l("Access point changed successfully."),
+            lambda _moved: plans_tab(subscription),
+        )
+        if done is not None:
+            return done
         city_id = values.get("city_id") or ""
         return self.render_template(
             "actions/access_point.html",
@@ -273,23 +346,19 @@ class SubscriptionDataView(BaseView):
         """The contract's fine and its other editable fields, with the reason."""
         subscription = _subscription(subscription_id)
         contract = actions.contract_of(subscription) or abort(404)
-        values = {**actions.contract_values(contract), "reason": ""}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = {**values, **_form()}
-            data = {k: values.get(k, "") for k in actions.CONTRACT_FIELDS}
-            try:
-                actions.edit_contract(
-                    contract.id,
-                    data,
-                    values.get("reason", ""),
-                    expected_version=values.get("version"),
-                )
-            except DomainError as exc:
-                _refused(exc, errors)
-            else:
-                flash(str(_l("Contract %(number)s saved.", number=contract.number)), "success")
-                return plans_tab(subscription)
+        values, errors, done = _submit(
+            {**actions.contract_values(contract), "reason": ""},
+            lambda v: actions.edit_contract(
+                contract.id,
+                {k: v.get(k, "") for k in actions.CONTRACT_FIELDS},
+                v.get("reason", ""),
+                expected_version=v.get("version"),
+            ),
+            lambda _edit: _l("Contract %(number)s saved.", number=contract.number),
+            lambda _edit: plans_tab(subscription),
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "actions/contract.html",
             subscription=subscription,
@@ -326,29 +395,16 @@ class SubscriptionStatusView(BaseView):
     def suspend(self, subscription_id: int):
         """Suspender: the suspension date (default today) and an optional reason."""
         subscription = _subscription(subscription_id)
-        values = {"suspended_on": local_today().isoformat(), "reason": ""}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = {**values, **_form()}
-            try:
-                actions.suspend(
-                    subscription.id,
-                    suspended_on=values.get("suspended_on"),
-                    reason=values.get("reason"),
-                )
-            except DomainError as exc:
-                _refused(exc, errors)
-            else:
-                flash(
-                    str(
-                        _l(
-                            "Plan suspended on %(date)s.",
-                            date=subscription.suspended_on.strftime("%d/%m/%Y"),
-                        )
-                    ),
-                    "success",
-                )
-                return plans_tab(subscription)
+        values, errors, done = _submit(
+            {"suspended_on": local_today().isoformat(), "reason": ""},
+            lambda v: actions.suspend(
+                subscription.id, suspended_on=v.get("suspended_on"), reason=v.get("reason")
+            ),
+            lambda s: _l("Plan suspended on %(date)s.", date=s.suspended_on.strftime("%d/%m/%Y")),
+            plans_tab,
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "actions/suspend.html",
             subscription=subscription,
@@ -362,17 +418,14 @@ class SubscriptionStatusView(BaseView):
     def reactivate(self, subscription_id: int):
         """Reativar a suspended plan, with an optional reason."""
         subscription = _subscription(subscription_id)
-        values = {"reason": ""}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = {**values, **_form()}
-            try:
-                actions.reactivate(subscription.id, reason=values.get("reason"))
-            except DomainError as exc:
-                _refused(exc, errors)
-            else:
-                flash(str(_l("Plan reactivated.")), "success")
-                return plans_tab(subscription)
+        values, errors, done = _submit(
+            {"reason": ""},
+            lambda v: actions.reactivate(subscription.id, reason=v.get("reason")),
+            lambda _s: _l("Plan reactivated."),
+            plans_tab,
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "actions/reactivate.html",
             subscription=subscription,
@@ -554,62 +607,54 @@ class CompositionView(BaseView):
     @has_access
     def add_tv_package(self, subscription_id: int):
         subscription = _subscription(subscription_id)
-        values, errors = _form(), {}
-        try:
-            item = composition.add_tv_package(
-                subscription.id, values.get("tv_package_id"), price=values.get("price")
-            )
-        except DomainError as exc:
-            _refused(exc, errors)
-            return self._tv_page(subscription, values, errors)
-        flash(str(_l("TV package %(name)s added.", name=item.tv_package.name)), "success")
-        return redirect(url_for(".tv", subscription_id=subscription.id))
+        values, errors, done = _submit(
+            {},
+            lambda v: composition.add_tv_package(
+                subscription.id, v.get("tv_package_id"), price=v.get("price")
+            ),
+            lambda item: _l("TV package %(name)s added.", name=item.tv_package.name),
+            lambda _item: redirect(url_for(".tv", subscription_id=subscription.id)),
+        )
+        if done is not None:
+            return done
+        return self._tv_page(subscription, values, errors)
 
     @expose("/<int:subscription_id>/tv/packages/<int:item_id>/end", methods=["POST"])
     @has_access
     def end_tv_package(self, subscription_id: int, item_id: int):
-        try:
-            item = composition.end_tv_package(subscription_id, item_id)
-        except NotFoundError:
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(str(_l("TV package %(name)s removed.", name=item.tv_package.name)), "success")
-        return redirect(url_for(".tv", subscription_id=subscription_id))
+        return _end(
+            lambda: composition.end_tv_package(subscription_id, item_id),
+            lambda item: _l("TV package %(name)s removed.", name=item.tv_package.name),
+            url_for(".tv", subscription_id=subscription_id),
+        )
 
     @expose("/<int:subscription_id>/tv/points", methods=["POST"])
     @has_access
     def add_tv_point(self, subscription_id: int):
         subscription = _subscription(subscription_id)
-        values, errors = _form(), {}
-        try:
-            composition.add_tv_point(
+        values, errors, done = _submit(
+            {},
+            lambda v: composition.add_tv_point(
                 subscription.id,
-                serial=values.get("serial"),
-                location=values.get("location"),
-                price=values.get("price"),
-            )
-        except DomainError as exc:
-            _refused(exc, errors)
-            return self._tv_page(subscription, point_values=values, point_errors=errors)
-        flash(str(_l("TV point added.")), "success")
-        return redirect(url_for(".tv", subscription_id=subscription.id))
+                serial=v.get("serial"),
+                location=v.get("location"),
+                price=v.get("price"),
+            ),
+            lambda _point: _l("TV point added."),
+            lambda _point: redirect(url_for(".tv", subscription_id=subscription.id)),
+        )
+        if done is not None:
+            return done
+        return self._tv_page(subscription, point_values=values, point_errors=errors)
 
     @expose("/<int:subscription_id>/tv/points/<int:point_id>/end", methods=["POST"])
     @has_access
     def end_tv_point(self, subscription_id: int, point_id: int):
-        try:
-            composition.end_tv_point(subscription_id, point_id)
-        except NotFoundError:
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(str(_l("TV point removed.")), "success")
-        return redirect(url_for(".tv", subscription_id=subscription_id))
+        return _end(
+            lambda: composition.end_tv_point(subscription_id, point_id),
+            lambda _point: _l("TV point removed."),
+            url_for(".tv", subscription_id=subscription_id),
+        )
 
     @expose("/<int:subscription_id>/voice", methods=["GET", "POST"])
     @has_access
@@ -617,20 +662,16 @@ class CompositionView(BaseView):
         """The subscription's voice terminals and the form to add one."""
         subscription = _subscription(subscription_id)
         may_add_category = user_can(ADD_PHONE_CATEGORY)
-        values: dict[str, str] = {"price": "0,00"}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = _form()
-            try:
-                terminal = composition.add_voice_terminal(
-                    subscription.id, values, may_add_category=may_add_category
-                )
-            except DomainError as exc:
-                _refused(exc, errors)
-            else:
-                flash(str(_l("Voice terminal %(number)s added.", number=terminal.number)),
-                      "success")
-                return redirect(url_for(".voice", subscription_id=subscription.id))
+        values, errors, done = _submit(
+            {"price": "0,00"},
+            lambda v: composition.add_voice_terminal(
+                subscription.id, v, may_add_category=may_add_category
+            ),
+            lambda t: _l("Voice terminal %(number)s added.", number=t.number),
+            lambda _t: redirect(url_for(".voice", subscription_id=subscription.id)),
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "actions/voice.html",
             subscription=subscription,
@@ -647,34 +688,18 @@ class CompositionView(BaseView):
         """Alterar Terminal de Voz; its contact e-mail is the customer's own."""
         terminal = db.session.get(VoiceTerminal, terminal_id) or abort(404)
         may_add_category = user_can(ADD_PHONE_CATEGORY)
-        values = composition.terminal_values(terminal)
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = {**values, **_form()}
-            data = {
-                k: values.get(k, "")
-                for k in (
-                    "number",
-                    "sip_user",
-                    "sip_password",
-                    "price",
-                    "category_id",
-                    "active",
-                    "contact_email",
-                    "customer_version",
-                    "new_category",
-                )
-            }
-            try:
-                composition.edit_voice_terminal(
-                    terminal.id, data, may_add_category=may_add_category
-                )
-            except DomainError as exc:
-                _refused(exc, errors)
-            else:
-                flash(str(_l("Voice terminal %(number)s saved.", number=terminal.number)),
-                      "success")
-                return redirect(url_for(".voice", subscription_id=terminal.subscription_id))
+        values, errors, done = _submit(
+            composition.terminal_values(terminal),
+            lambda v: composition.edit_voice_terminal(
+                terminal.id,
+                {k: v.get(k, "") for k in TERMINAL_FORM_FIELDS},
+                may_add_category=may_add_category,
+            ),
+            lambda t: _l("Voice terminal %(number)s saved.", number=t.number),
+            lambda t: redirect(url_for(".voice", subscription_id=t.subscription_id)),
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "actions/voice_edit.html",
             terminal=terminal,
@@ -691,20 +716,16 @@ class CompositionView(BaseView):
     def extras(self, subscription_id: int):
         """The subscription's extra services and the form to add one."""
         subscription = _subscription(subscription_id)
-        values: dict[str, str] = {}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = _form()
-            try:
-                extra = composition.add_extra_service(
-                    subscription.id, values.get("service_type_id"), price=values.get("price")
-                )
-            except DomainError as exc:
-                _refused(exc, errors)
-            else:
-                flash(str(_l("Extra service %(name)s added.", name=extra.service_type.name)),
-                      "success")
-                return redirect(url_for(".extras", subscription_id=subscription.id))
+        values, errors, done = _submit(
+            {},
+            lambda v: composition.add_extra_service(
+                subscription.id, v.get("service_type_id"), price=v.get("price")
+            ),
+            lambda extra: _l("Extra service %(name)s added.", name=extra.service_type.name),
+            lambda _extra: redirect(url_for(".extras", subscription_id=subscription.id)),
+        )
+        if done is not None:
+            return done
         kinds = db.session.scalars(
             select(ExtraServiceType)
             .where(ExtraServiceType.active.is_(True))
@@ -722,17 +743,11 @@ class CompositionView(BaseView):
     @expose("/<int:subscription_id>/extras/<int:extra_id>/end", methods=["POST"])
     @has_access
     def end_extra_service(self, subscription_id: int, extra_id: int):
-        try:
-            extra = composition.end_extra_service(subscription_id, extra_id)
-        except NotFoundError:
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(str(_l("Extra service %(name)s removed.", name=extra.service_type.name)),
-                  "success")
-        return redirect(url_for(".extras", subscription_id=subscription_id))
+        return _end(
+            lambda: composition.end_extra_service(subscription_id, extra_id),
+            lambda extra: _l("Extra service %(name)s removed.", name=extra.service_type.name),
+            url_for(".extras", subscription_id=subscription_id),
+        )
 
 
 # --------------------------------------------------------------------------- context menu

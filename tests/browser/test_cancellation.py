@@ -33,6 +33,9 @@ def test_cancel_with_protocol_summary_and_receipt(page_as, live_server, db_sessi
     page.wait_for_url("**/subscriptions/cancellations/*/receipt")
     protocol = db_session.query(CancellationProtocol).one()
     assert protocol.number in page.locator(".protocol-number").inner_text()
+    # The receipt carries the Resumo as registered.
+    receipt = page.locator("body").inner_text()
+    assert "8332005555" in receipt and "Antivírus" in receipt
     assert protocol.reason == "Mudou de cidade"
     assert page.locator("#receipt-pdf").get_attribute("href").endswith(
         f"/subscriptions/cancellations/{protocol.id}/pdf"

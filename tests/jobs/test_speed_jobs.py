@@ -13,7 +13,7 @@ from app.models import RadiusLogin, Subscription, SubscriptionStatus
 from app.models.base import utcnow
 from app.services import radius
 from app.services import subscription_actions as actions
-from tests.support.actions import build_subscription
+from tests.support.actions import audit_entries, build_subscription
 from tests.support.radius import configure_blocked_group, radius_rows
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -40,6 +40,19 @@ def redis_app(make_app, app):
     jobs._worker_app = None
 
 
+def _work(q, connection) -> None:
+    """One burst of a real RQ worker with its scheduler: it moves the scheduled jobs that
+    are due (by RQ's clock) onto the queue, then runs what the queue holds."""
+    from rq import SimpleWorker
+    from rq.scheduler import RQScheduler
+
+    # Another scheduler holding the queue's lock would keep ours from moving the job and
+    # the test would fail for a reason it does not name.
+    holder = connection.get(RQScheduler.get_locking_key(q.name))
+    assert holder is None, f"another RQ scheduler ({holder!r}) holds {q.name}; stop it first"
+    SimpleWorker([q], connection=connection).work(burst=True, with_scheduler=True)
+
+
 def _clean(connection) -> None:
     """Remove the provisional-speed jobs this module schedules (and nothing else)."""
     from rq import Queue
@@ -64,7 +77,8 @@ def suspended_login(db_session) -> dict:
 def test_the_provisional_speed_ends_on_time_through_rq(
     redis_app, db_session, suspended_login, monkeypatch
 ):
-    from rq import Queue, SimpleWorker
+    from rq import Queue
+    from rq.job import Job, JobStatus
 
     queued, connection = redis_app
     sub_id = suspended_login["sub"].id
@@ -81,7 +95,7 @@ def test_the_provisional_speed_ends_on_time_through_rq(
     ]
 
     # Now: the scheduler finds nothing due, the worker does nothing.
-    SimpleWorker([q], connection=connection).work(burst=True, with_scheduler=True)
+    _work(q, connection)
     db_session.expire_all()
     assert db_session.get(Subscription, sub_id).provisional_until is not None
     assert not db_session.query(RadiusLogin).one().blocked
@@ -93,13 +107,14 @@ def test_the_provisional_speed_ends_on_time_through_rq(
         monkeypatch.setattr(rq.scheduler, "current_timestamp", lambda: int(moment.timestamp()))
 
     at(until - timedelta(minutes=1))
-    SimpleWorker([q], connection=connection).work(burst=True, with_scheduler=True)
+    _work(q, connection)
     db_session.expire_all()
     assert db_session.get(Subscription, sub_id).provisional_until is not None
+    assert Job.fetch(job_id, connection=connection).get_status() == JobStatus.SCHEDULED
 
     # At the end, the worker runs the job: the login is blocked again.
     at(until + timedelta(seconds=1))
-    SimpleWorker([q], connection=connection).work(burst=True, with_scheduler=True)
+    _work(q, connection)
     db_session.expire_all()
     subscription = db_session.get(Subscription, sub_id)
     assert subscription.provisional_until is None
@@ -108,6 +123,13 @@ def test_the_provisional_speed_ends_on_time_through_rq(
     assert db_session.query(RadiusLogin).one().blocked
     assert radius_rows(db_session, "provisoria")["radusergroup"] == [("provisoria", "bloqueado")]
     assert job_id not in q.scheduled_job_registry.get_job_ids()
+    # The RQ job did it (not the sweep of due work): it ran and reports the end.
+    job = Job.fetch(job_id, connection=connection)
+    assert (job.get_status(), job.return_value()) == (JobStatus.FINISHED, True)
+    # Audited as the job's doing, with the end it cleared.
+    entry = audit_entries(db_session, "subscriptions", sub_id, "update")[-1]
+    assert (entry.source, entry.username) == ("job", "job:end_provisional_speed")
+    assert entry.changes["provisional_until"]["after"] is None
 
 
 def test_without_redis_the_sweep_ends_it(app, db_session, suspended_login, monkeypatch):

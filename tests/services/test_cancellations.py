@@ -24,13 +24,13 @@ from app.models import (
 )
 from app.services import billing, cancellations, radius
 from app.services.errors import ConflictError, NotFoundError
-from app.services.subscription_actions import ActionError
 from tests.support.actions import (
     TODAY,
     add_extra,
     add_terminal,
     audit_entries,
     build_subscription,
+    refused,
     snapshot,
 )
 from tests.support.i18n import translated
@@ -52,14 +52,6 @@ def subscribed(db_session) -> dict:
     data["extra"] = add_extra(db_session, data["sub"], data["antivirus"])
     data["terminal"] = add_terminal(db_session, data["sub"], data["category"])
     return data
-
-
-def _refused(db_session, data, call, exc_type=ActionError):
-    before = snapshot(db_session, data)
-    with pytest.raises(exc_type) as info:
-        call()
-    assert snapshot(db_session, data) == before
-    return info.value
 
 
 def test_the_summary_lists_the_composition_the_pro_rata_the_fine_and_totals(
@@ -245,7 +237,7 @@ def test_a_period_already_billed_is_not_charged_twice(db_session, subscribed):
     ],
 )
 def test_bad_input_is_refused(db_session, subscribed, reason, day, field, message):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: cancellations.cancel_subscription(
@@ -256,7 +248,7 @@ def test_bad_input_is_refused(db_session, subscribed, reason, day, field, messag
 
 
 def test_a_date_before_the_current_period_is_refused(db_session, subscribed):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: cancellations.cancel_subscription(
@@ -268,7 +260,7 @@ def test_a_date_before_the_current_period_is_refused(db_session, subscribed):
 
 
 def test_a_cancelled_plan_or_a_changed_total_is_refused(db_session, subscribed):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: cancellations.cancel_subscription(
@@ -278,7 +270,7 @@ def test_a_cancelled_plan_or_a_changed_total_is_refused(db_session, subscribed):
     )
     assert "175,51" in str(exc)
     cancellations.cancel_subscription(subscribed["sub"].id, "ok", today=TODAY)
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: cancellations.cancel_subscription(subscribed["sub"].id, "de novo", today=TODAY),

@@ -4,6 +4,7 @@ ended never deleted, audited, and every refusal leaving everything as it was."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,14 +23,14 @@ from app.models import (
 )
 from app.services import billing, composition
 from app.services.errors import ConflictError, NotFoundError, PermissionDeniedError
-from app.services.subscription_actions import ActionError
+from tests.factories import make_subscription
 from tests.support.actions import (
     TODAY,
     add_extra,
     add_terminal,
     audit_entries,
     build_subscription,
-    snapshot,
+    refused,
 )
 from tests.support.i18n import translated
 from tests.support.radius import radius_inline  # noqa: F401 - fixture
@@ -41,14 +42,6 @@ TOMORROW = TODAY + timedelta(days=1)
 @pytest.fixture
 def subscribed(db_session) -> dict:
     return build_subscription(db_session)
-
-
-def _refused(db_session, data, call, exc_type=ActionError):
-    before = snapshot(db_session, data)
-    with pytest.raises(exc_type) as info:
-        call()
-    assert snapshot(db_session, data) == before
-    return info.value
 
 
 def _monthly(data, on) -> Decimal:
@@ -97,14 +90,14 @@ def test_an_agreed_price_and_taking_a_package_up_again(db_session, subscribed):
 
 def test_tv_package_refusals(db_session, subscribed):
     sub_id, package = subscribed["sub"].id, subscribed["tv_package"]
-    exc = _refused(db_session, subscribed, lambda: composition.add_tv_package(sub_id, None))
+    exc = refused(db_session, subscribed, lambda: composition.add_tv_package(sub_id, None))
     assert exc.errors == {"tv_package_id": translated("Choose the TV package.")}
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.add_tv_package(sub_id, package.id, price="-1"),
     )
     assert set(exc.errors) == {"price"}
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.add_tv_package(sub_id, package.id, price=9.9),
     )
@@ -112,9 +105,9 @@ def test_tv_package_refusals(db_session, subscribed):
     inactive = TvPackage(name="Pacote Antigo", price=Decimal("5.00"), active=False)
     db_session.add(inactive)
     db_session.commit()
-    _refused(db_session, subscribed, lambda: composition.add_tv_package(sub_id, inactive.id))
+    refused(db_session, subscribed, lambda: composition.add_tv_package(sub_id, inactive.id))
     item = composition.add_tv_package(sub_id, package.id, today=TODAY)
-    exc = _refused(
+    exc = refused(
         db_session, subscribed, lambda: composition.add_tv_package(sub_id, package.id)
     )
     assert exc.errors == {
@@ -122,21 +115,21 @@ def test_tv_package_refusals(db_session, subscribed):
             "The plan already has the TV package %(name)s.", name="Pacote Esportes"
         )
     }
-    _refused(
+    refused(
         db_session, subscribed,
         lambda: composition.end_tv_package(sub_id, item.id, ended_on="2026-03-01"),
     )
     composition.end_tv_package(sub_id, item.id, today=TODAY)
-    exc = _refused(db_session, subscribed, lambda: composition.end_tv_package(sub_id, item.id))
+    exc = refused(db_session, subscribed, lambda: composition.end_tv_package(sub_id, item.id))
     assert str(exc) == translated("This TV package was already removed.")
-    _refused(db_session, subscribed, lambda: composition.end_tv_package(sub_id, 424242),
+    refused(db_session, subscribed, lambda: composition.end_tv_package(sub_id, 424242),
              NotFoundError)
 
 
 def test_a_cancelled_plan_gets_no_new_item(db_session, subscribed):
     subscribed["sub"].status = SubscriptionStatus.CANCELLED
     db_session.commit()
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.add_tv_package(subscribed["sub"].id, subscribed["tv_package"].id),
     )
@@ -150,7 +143,7 @@ def test_tv_points_are_added_billed_and_ended(db_session, subscribed):
         subscribed["sub"].id, serial="STB-001", location="Sala", price="14.50"
     )
     assert _monthly(subscribed, TODAY) == Decimal("114.40")
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.add_tv_point(subscribed["sub"].id, serial="STB-001"),
     )
@@ -163,9 +156,53 @@ def test_tv_points_are_added_billed_and_ended(db_session, subscribed):
     db_session.expire_all()
     assert db_session.get(TvPoint, point.id).ended_on == TODAY
     assert _monthly(subscribed, TOMORROW) == Decimal("99.90")
-    _refused(
+    refused(
         db_session, subscribed,
         lambda: composition.end_tv_point(subscribed["sub"].id, point.id),
+    )
+
+
+def test_tv_points_are_audited_and_refused_when_they_cannot_change(db_session, subscribed):
+    sub_id = subscribed["sub"].id
+    point = composition.add_tv_point(sub_id, serial="STB-002", location="Quarto", price="12,00")
+
+    (created,) = audit_entries(db_session, "tv_points", point.id, "create")
+    assert (created.changes["serial"]["after"], created.changes["price"]["after"]) == (
+        "STB-002", "12.00"
+    )
+    exc = refused(db_session, subscribed, lambda: composition.add_tv_point(sub_id, price="x"))
+    assert set(exc.errors) == {"price"}
+    exc = refused(
+        db_session, subscribed,
+        lambda: composition.end_tv_point(sub_id, point.id, ended_on="31/02/2026"),
+    )
+    assert exc.errors == {
+        "ended_on": translated("Invalid date; use the calendar (day/month/year).")
+    }
+    # A point of another customer's plan is not this plan's to remove.
+    other = make_subscription(db_session)
+    foreign = TvPoint(subscription=other, serial="STB-OUTRO")
+    db_session.add(foreign)
+    db_session.commit()
+    exc = refused(
+        db_session, subscribed, lambda: composition.end_tv_point(sub_id, foreign.id),
+        NotFoundError,
+    )
+    assert str(exc) == translated("This TV point is not on the plan.")
+
+    composition.end_tv_point(sub_id, point.id, today=TODAY)
+
+    (ended,) = audit_entries(db_session, "tv_points", point.id, "update")
+    assert ended.changes["ended_on"] == {"before": None, "after": TODAY.isoformat()}
+    exc = refused(db_session, subscribed, lambda: composition.end_tv_point(sub_id, point.id))
+    assert str(exc) == translated("This TV point was already removed.")
+    subscribed["sub"].status = SubscriptionStatus.CANCELLED
+    db_session.commit()
+    exc = refused(
+        db_session, subscribed, lambda: composition.add_tv_point(sub_id, serial="STB-003")
+    )
+    assert str(exc) == translated(
+        "This plan is cancelled or inactive; it can no longer be changed."
     )
 
 
@@ -198,7 +235,7 @@ def test_a_voice_terminal_is_added_and_billed(db_session, subscribed):
 
 def test_a_new_category_needs_its_permission(db_session, subscribed):
     data = {"number": "8333221101", "sip_user": "maria.1101", "new_category": "Comercial"}
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.add_voice_terminal(subscribed["sub"].id, data),
         PermissionDeniedError,
@@ -225,7 +262,7 @@ def test_a_new_category_needs_its_permission(db_session, subscribed):
 )
 def test_bad_voice_terminals_are_refused(db_session, subscribed, data, fields):
     add_terminal(db_session, subscribed["sub"])
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.add_voice_terminal(subscribed["sub"].id, data),
     )
@@ -259,12 +296,12 @@ def test_the_terminals_contact_email_is_the_customers(db_session, subscribed):
 def test_editing_a_terminal_refuses_bad_or_stale_data(db_session, subscribed):
     terminal = add_terminal(db_session, subscribed["sub"], subscribed["category"])
     values = composition.terminal_values(terminal)
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.edit_voice_terminal(terminal.id, {**values, "contact_email": "x@"}),
     )
     assert exc.errors == {"contact_email": translated("Invalid e-mail address.")}
-    exc = _refused(
+    exc = refused(
         db_session, subscribed, lambda: composition.edit_voice_terminal(terminal.id, values)
     )
     assert str(exc) == translated(
@@ -272,14 +309,14 @@ def test_editing_a_terminal_refuses_bad_or_stale_data(db_session, subscribed):
     )
     subscribed["customer"].phone = "83999990000"  # someone edits the customer meanwhile
     db_session.commit()
-    _refused(
+    refused(
         db_session, subscribed,
         lambda: composition.edit_voice_terminal(
             terminal.id, {**values, "contact_email": "outro@example.com.br"}
         ),
         ConflictError,
     )
-    _refused(
+    refused(
         db_session, subscribed,
         lambda: composition.edit_voice_terminal(terminal.id, {"new_category": "VIP"}),
         PermissionDeniedError,
@@ -288,14 +325,55 @@ def test_editing_a_terminal_refuses_bad_or_stale_data(db_session, subscribed):
         composition.edit_voice_terminal(424242, {})
 
 
+def test_editing_a_terminal_is_audited_without_its_sip_password(db_session, subscribed):
+    terminal = add_terminal(db_session, subscribed["sub"], subscribed["category"])
+    values = composition.terminal_values(terminal)
+
+    composition.edit_voice_terminal(
+        terminal.id, {**values, "number": "(83) 3200-9999", "sip_password": "n0va-Senha"}
+    )
+
+    db_session.expire_all()
+    edited = db_session.get(VoiceTerminal, terminal.id)
+    assert (edited.number, edited.sip_password) == ("8332009999", "n0va-Senha")
+    (entry,) = audit_entries(db_session, "voice_terminals", terminal.id, "update")
+    assert entry.changes["number"] == {"before": "8332001234", "after": "8332009999"}
+    assert "n0va-Senha" not in json.dumps(entry.changes)  # a secret is masked
+    # The customer's e-mail was not touched, so it has no audit entry.
+    assert not audit_entries(db_session, "customers", subscribed["customer"].id, "update")
+
+
+def test_a_terminal_of_a_cancelled_plan_cannot_be_switched_back_on(db_session, subscribed):
+    terminal = add_terminal(db_session, subscribed["sub"], subscribed["category"])
+    terminal.active = False
+    subscribed["sub"].status = SubscriptionStatus.CANCELLED
+    db_session.commit()
+    exc = refused(
+        db_session, subscribed,
+        lambda: composition.edit_voice_terminal(terminal.id, {"active": "1"}),
+    )
+    assert exc.errors == {
+        "active": translated("This plan is cancelled or inactive; it can no longer be changed.")
+    }
+    exc = refused(
+        db_session, subscribed,
+        lambda: composition.add_voice_terminal(
+            subscribed["sub"].id, {"number": "8333335555", "sip_user": "voz.5555"}
+        ),
+    )
+    assert str(exc) == translated(
+        "This plan is cancelled or inactive; it can no longer be changed."
+    )
+
+
 def test_phone_categories(db_session, subscribed):
     category = composition.add_phone_category("Comercial", "Linhas de empresas")
     assert audit_entries(db_session, "phone_categories", category.id, "create")
-    exc = _refused(
+    exc = refused(
         db_session, subscribed, lambda: composition.add_phone_category("comercial")
     )
     assert exc.errors == {"name": translated("A phone category with this name already exists.")}
-    _refused(db_session, subscribed, lambda: composition.add_phone_category(""))
+    refused(db_session, subscribed, lambda: composition.add_phone_category(""))
 
 
 # --------------------------------------------------------------------------- extra services
@@ -320,14 +398,14 @@ def test_an_extra_service_is_added_billed_and_ended(db_session, subscribed):
 
 def test_extra_service_refusals(db_session, subscribed):
     sub_id = subscribed["sub"].id
-    exc = _refused(db_session, subscribed, lambda: composition.add_extra_service(sub_id, ""))
+    exc = refused(db_session, subscribed, lambda: composition.add_extra_service(sub_id, ""))
     assert exc.errors == {"service_type_id": translated("Choose the extra service.")}
     old = ExtraServiceType(name="Backup", price=Decimal("5.00"), active=False)
     db_session.add(old)
     db_session.commit()
-    _refused(db_session, subscribed, lambda: composition.add_extra_service(sub_id, old.id))
+    refused(db_session, subscribed, lambda: composition.add_extra_service(sub_id, old.id))
     extra = add_extra(db_session, subscribed["sub"], subscribed["antivirus"])
-    exc = _refused(
+    exc = refused(
         db_session, subscribed,
         lambda: composition.add_extra_service(sub_id, subscribed["antivirus"].id, today=TODAY),
     )
@@ -336,11 +414,11 @@ def test_extra_service_refusals(db_session, subscribed):
             "The plan already has the extra service %(name)s.", name="Antivírus"
         )
     }
-    _refused(
+    refused(
         db_session, subscribed,
         lambda: composition.end_extra_service(sub_id, extra.id, ended_on="2020-01-01"),
     )
     composition.end_extra_service(sub_id, extra.id, today=TODAY)
-    _refused(db_session, subscribed, lambda: composition.end_extra_service(sub_id, extra.id))
-    _refused(db_session, subscribed, lambda: composition.end_extra_service(sub_id, 424242),
+    refused(db_session, subscribed, lambda: composition.end_extra_service(sub_id, extra.id))
+    refused(db_session, subscribed, lambda: composition.end_extra_service(sub_id, 424242),
              NotFoundError)

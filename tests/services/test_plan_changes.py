@@ -24,7 +24,6 @@ from app.models import (
 )
 from app.services import plan_changes, radius
 from app.services.errors import ConflictError
-from app.services.subscription_actions import ActionError
 from app.services.subscriptions import ComboMemberError
 from tests.factories import make_plan
 from tests.support.actions import (
@@ -32,6 +31,7 @@ from tests.support.actions import (
     add_extra,
     audit_entries,
     build_subscription,
+    refused,
     seeded_method,
     snapshot,
 )
@@ -198,14 +198,6 @@ def test_the_new_speed_reaches_radius_with_a_coa(db_session, subscribed):
     assert request.attributes["Mikrotik-Rate-Limit"] == "300000k/600000k"
 
 
-def _refused(db_session, data, call, exc_type=ActionError):
-    before = snapshot(db_session, data)
-    with pytest.raises(exc_type) as info:
-        call()
-    assert snapshot(db_session, data) == before
-    return info.value
-
-
 @pytest.mark.parametrize(
     ("plan_key", "message"),
     [
@@ -215,7 +207,7 @@ def _refused(db_session, data, call, exc_type=ActionError):
     ],
 )
 def test_a_missing_or_unknown_plan_is_refused(db_session, subscribed, plan_key, message):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(subscribed["sub"].id, plan_key, today=TODAY),
@@ -226,13 +218,13 @@ def test_a_missing_or_unknown_plan_is_refused(db_session, subscribed, plan_key, 
 def test_an_inactive_plan_and_the_same_plan_are_refused(db_session, subscribed):
     old = make_plan(db_session, name="Fibra Antiga", active=False)
     db_session.commit()
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(subscribed["sub"].id, old.id, today=TODAY),
     )
     assert exc.errors["plan_id"] == translated("Choose an active plan from the list.")
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(
@@ -246,7 +238,7 @@ def test_a_plan_inside_a_combo_is_changed_through_the_combo(db_session, subscrib
     combo = Combo(name="Combo", customer=subscribed["customer"], contract=subscribed["contract"])
     subscribed["sub"].combo = combo
     db_session.commit()
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(
@@ -260,7 +252,7 @@ def test_a_plan_inside_a_combo_is_changed_through_the_combo(db_session, subscrib
 def test_a_cancelled_plan_is_refused(db_session, subscribed):
     subscribed["sub"].status = SubscriptionStatus.CANCELLED
     db_session.commit()
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(
@@ -273,7 +265,7 @@ def test_a_cancelled_plan_is_refused(db_session, subscribed):
 
 
 def test_a_bad_payment_method_or_reason_is_refused(db_session, subscribed):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(
@@ -288,7 +280,7 @@ def test_a_bad_payment_method_or_reason_is_refused(db_session, subscribed):
 
 
 def test_a_difference_other_than_the_one_shown_writes_nothing(db_session, subscribed):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(
@@ -306,7 +298,7 @@ def test_a_stale_form_writes_nothing(db_session, subscribed):
     version = subscribed["sub"].version
     subscribed["sub"].notes = "someone else saved meanwhile"
     db_session.commit()
-    _refused(
+    refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(
@@ -328,7 +320,7 @@ def test_a_plan_without_speed_is_refused_for_a_pppoe_login_and_nothing_is_writte
     db_session.commit()
     rows_before = radius_rows(db_session, "sem-velocidade")
 
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: plan_changes.change_plan(subscribed["sub"].id, voice_only.id, today=TODAY),

@@ -21,16 +21,16 @@ from app.models.base import utcnow
 from app.models.system import PROVISIONAL_SPEED_DAYS
 from app.services import radius
 from app.services import subscription_actions as actions
+from app.services import subscriptions as subs
 from app.services.errors import ConflictError, NotFoundError
-from app.services.subscription_actions import ActionError
 from tests.factories import make_customer
 from tests.support.actions import (
     TODAY,
     audit_entries,
     build_subscription,
+    refused,
     seeded_method,
     set_variable,
-    snapshot,
 )
 from tests.support.i18n import translated
 from tests.support.radius import configure_blocked_group, radius_inline, radius_rows  # noqa: F401
@@ -46,14 +46,6 @@ def subscribed(db_session) -> dict:
 @pytest.fixture
 def suspended(db_session) -> dict:
     return build_subscription(db_session, status=SubscriptionStatus.SUSPENDED)
-
-
-def _refused(db_session, data, call, exc_type=ActionError):
-    before = snapshot(db_session, data)
-    with pytest.raises(exc_type) as info:
-        call()
-    assert snapshot(db_session, data) == before
-    return info.value
 
 
 def _login(db_session, data, username="cliente"):
@@ -123,7 +115,7 @@ def test_a_combo_moves_to_the_new_access_point_together(db_session, subscribed):
 def test_a_bad_city_or_access_point_is_refused(db_session, subscribed, city, point, errors):
     city_id = subscribed[city].id if city else None
     point_id = subscribed[point].id if point in subscribed else point
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: actions.change_access_point(subscribed["sub"].id, city_id, point_id),
@@ -136,14 +128,14 @@ def test_an_inactive_access_point_the_same_one_or_a_cancelled_plan_is_refused(
 ):
     subscribed["pop2"].active = False
     db_session.commit()
-    _refused(
+    refused(
         db_session,
         subscribed,
         lambda: actions.change_access_point(
             subscribed["sub"].id, subscribed["city"].id, subscribed["pop2"].id
         ),
     )
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: actions.change_access_point(
@@ -155,7 +147,7 @@ def test_an_inactive_access_point_the_same_one_or_a_cancelled_plan_is_refused(
     }
     subscribed["sub"].status = SubscriptionStatus.CANCELLED
     db_session.commit()
-    _refused(
+    refused(
         db_session,
         subscribed,
         lambda: actions.change_access_point(
@@ -230,7 +222,7 @@ def test_a_change_without_the_fine_keeps_the_fine_reason(db_session, subscribed)
     ],
 )
 def test_bad_contract_data_is_refused(db_session, subscribed, data, reason, fields):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: actions.edit_contract(subscribed["contract"].id, data, reason, today=TODAY),
@@ -247,7 +239,7 @@ def test_two_people_editing_the_contract_cannot_overwrite_each_other(db_session,
     read_at = contract.version
     actions.edit_contract(contract.id, {"fine_amount": "200.00"}, "Primeiro", today=TODAY)
 
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: actions.edit_contract(
@@ -278,12 +270,94 @@ def test_a_stale_row_at_save_time_is_refused(db_session, subscribed, app):
 def test_an_inactive_contract_cannot_be_edited(db_session, subscribed):
     subscribed["contract"].status = ContractStatus.CANCELLED
     db_session.commit()
-    _refused(
+    refused(
         db_session,
         subscribed,
         lambda: actions.edit_contract(
             subscribed["contract"].id, {"fine_amount": "1.00"}, "x", today=TODAY
         ),
+    )
+
+
+# --------------------------------------------------------------------------- plan data
+
+
+def _plan_data(sub, **changes) -> dict:
+    """Editar dados do Plano's form as it opens for ``sub``, with ``changes`` typed in."""
+    return {
+        "street": sub.street,
+        "number": sub.number,
+        "complement": sub.complement or "",
+        "district": sub.district,
+        "zip_code": sub.zip_code,
+        "city_id": str(sub.city_id),
+        "access_point_id": str(sub.access_point_id),
+        "notes": sub.notes or "",
+        "first_activated_on": sub.first_activated_on.isoformat(),
+        "enabled_on": sub.enabled_on.isoformat(),
+        "renewed_on": sub.renewed_on.isoformat(),
+        **changes,
+    }
+
+
+def test_plan_data_dates_change_and_are_audited(db_session, subscribed):
+    sub = subscribed["sub"]
+
+    subs.update_subscription_data(
+        sub,
+        _plan_data(sub, enabled_on="2025-09-20", renewed_on="2026-03-15"),
+        expected_version=sub.version,
+        today=TODAY,
+    )
+
+    db_session.expire_all()
+    sub = db_session.get(Subscription, sub.id)
+    assert (sub.first_activated_on, sub.enabled_on, sub.renewed_on) == (
+        date(2025, 9, 15), date(2025, 9, 20), TODAY
+    )
+    (entry,) = audit_entries(db_session, "subscriptions", sub.id, "update")
+    assert entry.changes["enabled_on"] == {"before": "2025-09-15", "after": "2025-09-20"}
+    assert entry.changes["renewed_on"] == {"before": "2025-09-15", "after": "2026-03-15"}
+    assert "first_activated_on" not in entry.changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"first_activated_on": "2026-03-16", "enabled_on": "2026-03-16",
+          "renewed_on": "2026-03-16"},
+         {"first_activated_on": "The first activation cannot be in the future."}),
+        ({"enabled_on": "2025-09-14"},
+         {"enabled_on": "The enable date cannot be before the first activation date."}),
+        ({"renewed_on": "2025-09-01"},
+         {"renewed_on": "The activation/renewal date cannot be before the first activation "
+                        "date."}),
+        ({"enabled_on": "31/02/2026"},
+         {"enabled_on": "Invalid date; use the calendar (day/month/year)."}),
+    ],
+)
+def test_bad_plan_dates_are_refused_and_change_nothing(db_session, subscribed, changes, errors):
+    sub = subscribed["sub"]
+    exc = refused(
+        db_session, subscribed,
+        lambda: subs.update_subscription_data(sub, _plan_data(sub, **changes), today=TODAY),
+        subs.StepError,
+    )
+    assert exc.errors == {field: translated(message) for field, message in errors.items()}
+
+
+def test_a_stale_plan_data_form_changes_nothing(db_session, subscribed):
+    sub = subscribed["sub"]
+    read_version = sub.version
+    sub.notes = "Alguém salvou antes"
+    db_session.commit()
+    refused(
+        db_session, subscribed,
+        lambda: subs.update_subscription_data(
+            sub, _plan_data(sub, enabled_on="2025-09-20"), expected_version=read_version,
+            today=TODAY,
+        ),
+        ConflictError,
     )
 
 
@@ -323,7 +397,7 @@ def test_suspension_defaults_to_today(db_session, subscribed):
     ],
 )
 def test_a_bad_suspension_date_is_refused(db_session, subscribed, day, message):
-    exc = _refused(
+    exc = refused(
         db_session,
         subscribed,
         lambda: actions.suspend(subscribed["sub"].id, suspended_on=day, today=TODAY),
@@ -334,12 +408,12 @@ def test_a_bad_suspension_date_is_refused(db_session, subscribed, day, message):
 def test_only_active_plans_are_suspended_and_only_suspended_ones_reactivated(
     db_session, suspended
 ):
-    exc = _refused(db_session, suspended, lambda: actions.suspend(suspended["sub"].id,
+    exc = refused(db_session, suspended, lambda: actions.suspend(suspended["sub"].id,
                                                                  today=TODAY))
     assert str(exc) == translated("Only an active plan can be suspended.")
     suspended["sub"].status = SubscriptionStatus.ACTIVE
     db_session.commit()
-    exc = _refused(db_session, suspended, lambda: actions.reactivate(suspended["sub"].id))
+    exc = refused(db_session, suspended, lambda: actions.reactivate(suspended["sub"].id))
     assert str(exc) == translated("Only a suspended plan can be reactivated.")
 
 
@@ -390,7 +464,7 @@ def test_provisional_speed_unblocks_for_the_variable_days(db_session, suspended)
 
 def test_provisional_speed_only_once_per_suspension(db_session, suspended):
     actions.restore_provisional_speed(suspended["sub"].id)
-    exc = _refused(
+    exc = refused(
         db_session, suspended, lambda: actions.restore_provisional_speed(suspended["sub"].id)
     )
     assert str(exc) == translated(
@@ -404,7 +478,7 @@ def test_provisional_speed_only_once_per_suspension(db_session, suspended):
 
 
 def test_provisional_speed_needs_a_suspended_plan_and_a_valid_variable(db_session, subscribed):
-    exc = _refused(
+    exc = refused(
         db_session, subscribed, lambda: actions.restore_provisional_speed(subscribed["sub"].id)
     )
     assert str(exc) == translated("Only a suspended plan can get a provisional speed.")
@@ -412,7 +486,7 @@ def test_provisional_speed_needs_a_suspended_plan_and_a_valid_variable(db_sessio
     db_session.commit()
     for value in ("0", "abc", "91"):
         set_variable(db_session, PROVISIONAL_SPEED_DAYS, value)
-        exc = _refused(
+        exc = refused(
             db_session,
             subscribed,
             lambda: actions.restore_provisional_speed(subscribed["sub"].id),

@@ -32,6 +32,8 @@ from app.models import (
     TvPoint,
     VoiceTerminal,
 )
+from app.services import cancellations
+from app.services.subscription_actions import ActionError
 from tests.factories import (
     make_access_point,
     make_city,
@@ -168,6 +170,49 @@ def add_terminal(session, subscription, category=None, number="8332001234",
     return terminal
 
 
+def furnish(session, data: dict) -> dict:
+    """One of each item an action works on, for tests that reach every route: a TV
+    package and a TV point on the plan, an extra service, a voice terminal, and a
+    cancellation protocol (of a plan of another customer, so this one stays active).
+
+    Returns:
+        The ids, by the names the route templates use.
+    """
+    tv_item = SubscriptionTvPackage(
+        subscription=data["sub"], tv_package=data["tv_package"], price=Decimal("29.90"),
+        added_on=ACTIVATED,
+    )
+    tv_point = TvPoint(subscription=data["sub"], serial="STB-FURNISH", price=Decimal("10.00"))
+    session.add_all([tv_item, tv_point])
+    extra = add_extra(session, data["sub"], data["antivirus"])
+    terminal = add_terminal(session, data["sub"], data["category"], number="8332007777")
+    other_customer = make_customer(session, name="Cliente Cancelado")
+    other = Subscription(
+        customer=other_customer,
+        plan=data["plan"],
+        contract=make_contract(session, other_customer, due_day=10),
+        status=SubscriptionStatus.ACTIVE,
+        city=data["city"],
+        access_point=data["pop1"],
+        street="Rua do Sol",
+        number="20",
+        district="Centro",
+        zip_code="58000000",
+        first_activated_on=ACTIVATED,
+    )
+    session.add(other)
+    session.commit()
+    # A real protocol, with the Resumo its receipt prints.
+    protocol = cancellations.cancel_subscription(other.id, "Mudou de cidade", today=TODAY)
+    return {
+        "tv_item": tv_item.id,
+        "tv_point": tv_point.id,
+        "extra": extra.id,
+        "terminal": terminal.id,
+        "protocol": protocol.id,
+    }
+
+
 def set_variable(session, code: str, value: str) -> None:
     session.query(SystemVariable).filter_by(code=code).one().value = value
     session.commit()
@@ -191,6 +236,20 @@ def audit_entries(session, table: str, record_id=None, action: str | None = None
         if e.record_id == str(record_id)
         or (e.action == "create" and (e.changes or {}).get("id", {}).get("after") == record_id)
     ]
+
+
+def refused(session, data: dict, call, exc_type=ActionError):
+    """Run an action that must be refused: it raises ``exc_type`` and leaves everything
+    :func:`snapshot` sees as it was.
+
+    Returns:
+        The refusal, for its message and fields.
+    """
+    before = snapshot(session, data)
+    with pytest.raises(exc_type) as info:
+        call()
+    assert snapshot(session, data) == before
+    return info.value
 
 
 def snapshot(session, data: dict) -> dict:
@@ -238,6 +297,8 @@ __all__ = [
     "add_terminal",
     "audit_entries",
     "build_subscription",
+    "furnish",
+    "refused",
     "seeded_method",
     "set_variable",
     "snapshot",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from pypdf import PdfReader
@@ -21,7 +23,7 @@ from app.models import (
     SubscriptionTvPackage,
     VoiceTerminal,
 )
-from tests.support.actions import add_terminal, build_subscription, snapshot
+from tests.support.actions import add_terminal, build_subscription, furnish, snapshot
 from tests.support.i18n import translated
 from tests.support.radius import radius_inline  # noqa: F401 - fixture
 
@@ -102,32 +104,60 @@ def test_a_suspended_plan_offers_reactivation_and_the_provisional_speed(login_as
 
 # --------------------------------------------------------------------------- permissions
 
+# action -> (method, url, roles without its permission); every route of the actions,
+# Editar dados do Plano's included. The ids come from tests.support.actions.furnish.
 SCREENS = {
     "change_plan": ("get", "/subscriptions/{sub}/change-plan", {"financeiro", "tecnico"}),
+    "change_plan_post": ("post", "/subscriptions/{sub}/change-plan", {"financeiro", "tecnico"}),
     "change_access_point": ("get", "/subscriptions/{sub}/access-point", {"financeiro"}),
+    "change_access_point_post": ("post", "/subscriptions/{sub}/access-point", {"financeiro"}),
     "edit_contract_fine": ("get", "/subscriptions/{sub}/contract", {"suporte", "tecnico"}),
+    "edit_contract_fine_post": ("post", "/subscriptions/{sub}/contract", {"suporte", "tecnico"}),
+    "edit_subscription": ("get", "/subscriptions/{sub}/edit", {"financeiro", "tecnico"}),
+    "edit_subscription_post": ("post", "/subscriptions/{sub}/edit", {"financeiro", "tecnico"}),
     "suspend": ("get", "/subscriptions/{sub}/suspend", {"tecnico"}),
+    "suspend_post": ("post", "/subscriptions/{sub}/suspend", {"tecnico"}),
     "reactivate": ("get", "/subscriptions/{sub}/reactivate", {"tecnico"}),
+    "reactivate_post": ("post", "/subscriptions/{sub}/reactivate", {"tecnico"}),
     "restore_speed": ("get", "/subscriptions/{sub}/provisional-speed", {"financeiro", "tecnico"}),
+    "restore_speed_post": ("post", "/subscriptions/{sub}/provisional-speed",
+                           {"financeiro", "tecnico"}),
     "cancel": ("get", "/subscriptions/{sub}/cancel", {"suporte", "tecnico"}),
+    "cancel_post": ("post", "/subscriptions/{sub}/cancel", {"suporte", "tecnico"}),
+    "receipt": ("get", "/subscriptions/cancellations/{protocol}/receipt", {"suporte", "tecnico"}),
+    "receipt_pdf": ("get", "/subscriptions/cancellations/{protocol}/pdf", {"suporte", "tecnico"}),
     "tv_packages": ("get", "/subscriptions/{sub}/tv", {"financeiro", "tecnico"}),
     "tv_add": ("post", "/subscriptions/{sub}/tv/packages", {"financeiro", "tecnico"}),
+    "tv_end": ("post", "/subscriptions/{sub}/tv/packages/{tv_item}/end",
+               {"financeiro", "tecnico"}),
+    "tv_point_add": ("post", "/subscriptions/{sub}/tv/points", {"financeiro", "tecnico"}),
+    "tv_point_end": ("post", "/subscriptions/{sub}/tv/points/{tv_point}/end",
+                     {"financeiro", "tecnico"}),
     "voice_terminals": ("get", "/subscriptions/{sub}/voice", {"financeiro"}),
+    "voice_add": ("post", "/subscriptions/{sub}/voice", {"financeiro"}),
+    "voice_edit": ("get", "/subscriptions/voice-terminals/{terminal}/edit", {"financeiro"}),
+    "voice_edit_post": ("post", "/subscriptions/voice-terminals/{terminal}/edit", {"financeiro"}),
     "extra_services": ("get", "/subscriptions/{sub}/extras", {"financeiro", "tecnico"}),
     "extras_add": ("post", "/subscriptions/{sub}/extras", {"financeiro", "tecnico"}),
+    "extras_end": ("post", "/subscriptions/{sub}/extras/{extra}/end", {"financeiro", "tecnico"}),
 }
 
 
 @pytest.mark.parametrize("action", sorted(SCREENS))
 def test_roles_without_the_permission_are_refused(login_as, db_session, subscribed, action):
     method, url, refused = SCREENS[action]
-    url = url.format(sub=subscribed["sub"].id)
+    url = url.format(sub=subscribed["sub"].id, **furnish(db_session, subscribed))
     before = snapshot(db_session, subscribed)
     for username in sorted(refused | {"leitura"}):
         client = login_as(username)
         response = client.get(url) if method == "get" else client.post(url, data={})
         assert response.status_code == 403, (username, action, response.status_code)
     assert snapshot(db_session, subscribed) == before
+    # The route exists and the permission is what stands in the way: admin gets past it.
+    admin = login_as("admin")
+    assert (admin.get(url) if method == "get" else admin.post(url, data={})).status_code in (
+        200, 302
+    ), action
 
 
 @pytest.mark.parametrize(
@@ -160,8 +190,25 @@ def test_change_plan_compares_then_changes(login_as, db_session, subscribed):
         "keep_extra_services": "1",
         "version": str(subscribed["sub"].version),
     }
+    page = _html(client.get(url))
+    # Manter Serviço Extra: yes unless the user says otherwise.
+    assert re.search(r'name="keep_extra_services" value="1"\s+checked', page)
     html = _html(client.post(url, data={**form, "go": "compare"}))
     assert 'class="table table-bordered plan-comparison"' in html
+    # Side by side: speeds, prices, fines (the contract's fine becomes the new plan's).
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"<tr><th>([^<]+)</th>(.*?)</tr>", unescape(html), re.S)
+    }
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", rows[translated("Speed")]) == [
+        "300/150 Mbps", "600/300 Mbps"
+    ]
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", rows[translated("Price")]) == [
+        "R$ 99,90", "R$ 129,90"
+    ]
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", rows[translated("Fine")]) == [
+        "R$ 300,00", "R$ 400,00"
+    ]
     assert 'data-streaming="playhub" data-outcome="dropped"' in html
     assert 'data-streaming="watchtv" data-outcome="added"' in html
     difference = _hidden(html, "expected_difference")
@@ -175,6 +222,12 @@ def test_change_plan_compares_then_changes(login_as, db_session, subscribed):
     assert response.status_code == 302
     db_session.expire_all()
     assert db_session.get(Subscription, subscribed["sub"].id).plan_id == subscribed["new_plan"].id
+    # The change says which streaming add-ons went and came.
+    tab = unescape(_html(client.get(response.headers["Location"])))
+    assert translated("Plan changed to %(plan)s.", plan="Fibra 600") in tab
+    assert translated("%(name)s is dropped: the new plan does not include it.",
+                      name="PlayHub") in tab
+    assert translated("%(name)s is added: the new plan includes it.", name="WatchTV") in tab
 
 
 def test_change_plan_without_a_plan_says_so_and_changes_nothing(login_as, db_session, subscribed):
@@ -201,7 +254,8 @@ def test_access_point_change_says_so_in_portuguese(login_as, db_session, subscri
 
     assert response.status_code == 302
     tab = _html(client.get(response.headers["Location"]))
-    assert "Ponto de Acesso alterado com sucesso" in tab  # the seed page's words
+    # The seed page: "o sistema informará que o Ponto de Acesso foi alterado com sucesso".
+    assert translated("Access point changed successfully.") in tab
     db_session.expire_all()
     assert db_session.get(Subscription, subscribed["sub"].id).access_point_id == (
         subscribed["pop2"].id
@@ -270,6 +324,19 @@ def test_suspend_shows_the_date_and_reactivate(login_as, db_session, subscribed)
     assert client.post(f"/subscriptions/{sub_id}/reactivate", data={}).status_code == 302
     db_session.expire_all()
     assert db_session.get(Subscription, sub_id).status == SubscriptionStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    "status", [SubscriptionStatus.CANCELLED, SubscriptionStatus.INACTIVE]
+)
+def test_the_suspension_date_shows_for_cancelled_and_inactive_plans(
+    login_as, db_session, subscribed, status
+):
+    subscribed["sub"].status = status
+    subscribed["sub"].suspended_on = date(2026, 2, 20)
+    db_session.commit()
+    details = _plans_tab(login_as("leitura"), subscribed)
+    assert '<dd class="suspension-date">20/02/2026</dd>' in details
 
 
 def test_restore_speed_shows_its_end_on_the_details(login_as, db_session, suspended):
