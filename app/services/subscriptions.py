@@ -533,6 +533,10 @@ def plan_tree(customer_id: int, status: str | None = None) -> list[PlanTreeNode]
             selectinload(Subscription.plan),
             selectinload(Subscription.combo),
             selectinload(Subscription.contract),
+            # What the context menu of each plan checks (an ONU to link, a login to
+            # delete): loaded for all plans at once, not per plan.
+            selectinload(Subscription.onus),
+            selectinload(Subscription.radius_logins),
         )
         .order_by(Subscription.combo_id.is_(None), Subscription.combo_id, Subscription.id)
     )
@@ -655,10 +659,13 @@ def update_subscription_data(
 
     Raises:
         ComboMemberError: the subscription belongs to a combo.
+        DomainError: the subscription is cancelled (its record stays as it ended).
         StepError: invalid data (nothing is written).
         ConflictError: someone saved it since ``expected_version`` was read.
     """
     ensure_editable_directly(subscription)
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        raise DomainError(_l("This plan is cancelled; its data can no longer be changed."))
     _check_version(subscription, expected_version, required=version_required)
     cleaned = validate_subscription_data(data, today)
     for key, value in cleaned.items():

@@ -22,7 +22,7 @@ from app.models.system import PROVISIONAL_SPEED_DAYS
 from app.services import radius
 from app.services import subscription_actions as actions
 from app.services import subscriptions as subs
-from app.services.errors import ConflictError, NotFoundError
+from app.services.errors import ConflictError, DomainError, NotFoundError
 from tests.factories import make_customer
 from tests.support.actions import (
     TODAY,
@@ -344,6 +344,21 @@ def test_bad_plan_dates_are_refused_and_change_nothing(db_session, subscribed, c
         subs.StepError,
     )
     assert exc.errors == {field: translated(message) for field, message in errors.items()}
+
+
+def test_a_cancelled_plans_data_cannot_be_edited(db_session, subscribed):
+    sub = subscribed["sub"]
+    sub.status = SubscriptionStatus.CANCELLED
+    db_session.commit()
+    exc = refused(
+        db_session, subscribed,
+        lambda: subs.update_subscription_data(
+            sub, _plan_data(sub, enabled_on="2025-09-20"), expected_version=sub.version,
+            today=TODAY,
+        ),
+        DomainError,
+    )
+    assert str(exc) == translated("This plan is cancelled; its data can no longer be changed.")
 
 
 def test_a_stale_plan_data_form_changes_nothing(db_session, subscribed):

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -351,7 +352,9 @@ def test_restore_speed_shows_its_end_on_the_details(login_as, db_session, suspen
     until = db_session.get(Subscription, sub_id).provisional_until
     assert until is not None
     details = _plans_tab(client, suspended)
-    assert until.strftime("%d/%m/%Y %H:%M") in details
+    # Shown in the ISP's time zone (stored in UTC), as staff read clocks.
+    local = until.replace(tzinfo=until.tzinfo or UTC).astimezone(ZoneInfo("America/Sao_Paulo"))
+    assert local.strftime("%d/%m/%Y %H:%M") in details
     # Once per suspension: the menu no longer offers it, the screen says why.
     assert 'data-action="restore_speed"' not in details
     page = _html(client.get(f"/subscriptions/{sub_id}/provisional-speed"))
