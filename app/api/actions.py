@@ -20,6 +20,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
+from app.api.base import answers_refusals, json_body
 from app.extensions import db
 from app.models import (
     CancellationProtocol,
@@ -33,7 +34,6 @@ from app.models import (
 from app.security import permissions as p
 from app.services import cancellations, composition, plan_changes
 from app.services import subscription_actions as actions
-from app.services.errors import DomainError
 
 
 def _d(value: date | None) -> str | None:
@@ -42,22 +42,6 @@ def _d(value: date | None) -> str | None:
 
 def _m(value: Decimal | None) -> str | None:
     return f"{value:.2f}" if value is not None else None
-
-
-def _refused(api: BaseApi, exc: DomainError):
-    """A refusal as 4xx: per-field messages when the input is at fault."""
-    db.session.rollback()
-    errors = getattr(exc, "errors", None)
-    if errors:
-        return api.response(exc.status_code, message={k: [v] for k, v in errors.items()})
-    if exc.field:
-        return api.response(exc.status_code, message={exc.field: [str(exc)]})
-    return api.response(exc.status_code, message=str(exc))
-
-
-def _body() -> dict | None:
-    body = request.get_json(silent=True) if request.is_json else None
-    return body if isinstance(body, dict) else None
 
 
 def subscription_json(s: Subscription) -> dict[str, Any]:
@@ -196,10 +180,6 @@ def _may_add_category() -> bool:
     return current_app.appbuilder.sm.has_access(p.can("add_phone_category"), p.SUBSCRIPTION_ACTIONS)
 
 
-def _not_json(api: BaseApi):
-    return api.response_400(message=_("Request is not JSON"))
-
-
 class PlanActionsApi(BaseApi):
     """``/api/v1/plan-actions/``: every action of the subscription context menu."""
 
@@ -235,6 +215,7 @@ class PlanActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/plan-comparison", methods=["GET"])
     @protect()
     @safe
+    @answers_refusals
     def compare_plans(self, subscription_id: int):
         """Comparar Plano: current and new plan, and the pro-rata difference; writes nothing.
         ---
@@ -257,15 +238,13 @@ class PlanActionsApi(BaseApi):
             422:
               description: no valid new plan, or a cancelled plan
         """
-        try:
-            comparison = plan_changes.compare_plans(subscription_id, request.args.get("plan_id"))
-        except DomainError as exc:
-            return _refused(self, exc)
+        comparison = plan_changes.compare_plans(subscription_id, request.args.get("plan_id"))
         return self.response(200, result=comparison_json(comparison))
 
     @expose("/subscriptions/<int:subscription_id>/change-plan", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def change_plan(self, subscription_id: int):
         """Mudar Plano.
         ---
@@ -303,21 +282,16 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused, with a message per field
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            change = plan_changes.change_plan(
-                subscription_id,
-                data.get("plan_id"),
-                payment_method_id=data.get("payment_method_id"),
-                keep_extra_services=actions.parse_flag(data.get("keep_extra_services"), True),
-                expected_difference=data.get("expected_difference"),
-                expected_version=request.headers.get("If-Match"),
-                reason=data.get("reason"),
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        change = plan_changes.change_plan(
+            subscription_id,
+            data.get("plan_id"),
+            payment_method_id=data.get("payment_method_id"),
+            keep_extra_services=actions.parse_flag(data.get("keep_extra_services"), True),
+            expected_difference=data.get("expected_difference"),
+            expected_version=request.headers.get("If-Match"),
+            reason=data.get("reason"),
+        )
         charge = change.charge
         return self.response(
             200,
@@ -339,6 +313,7 @@ class PlanActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/access-point", methods=["PUT"])
     @protect()
     @safe
+    @answers_refusals
     def change_access_point(self, subscription_id: int):
         """Alterar Ponto de Acesso (a combo's plans move together).
         ---
@@ -373,18 +348,13 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            moved = actions.change_access_point(
-                subscription_id,
-                data.get("city_id"),
-                data.get("access_point_id"),
-                expected_version=request.headers.get("If-Match"),
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        moved = actions.change_access_point(
+            subscription_id,
+            data.get("city_id"),
+            data.get("access_point_id"),
+            expected_version=request.headers.get("If-Match"),
+        )
         return self.response(
             200,
             message=_("Access point changed successfully."),
@@ -394,6 +364,7 @@ class PlanActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/contract", methods=["PUT"])
     @protect()
     @safe
+    @answers_refusals
     def edit_contract(self, subscription_id: int):
         """Alterar Multa / Editar Contrato of the subscription's contract; reason required.
         ---
@@ -434,23 +405,18 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused, with a message per field
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
+        data = json_body()
         subscription = db.session.get(Subscription, subscription_id)
         contract = actions.contract_of(subscription) if subscription else None
         if contract is None:
             return self.response_404()
         fields = {k: data[k] for k in actions.CONTRACT_FIELDS if k in data}
-        try:
-            edit = actions.edit_contract(
-                contract.id,
-                fields,
-                data.get("reason"),
-                expected_version=request.headers.get("If-Match"),
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        edit = actions.edit_contract(
+            contract.id,
+            fields,
+            data.get("reason"),
+            expected_version=request.headers.get("If-Match"),
+        )
         return self.response(200, result=contract_json(edit.contract))
 
     # ------------------------------------------------------------------ status
@@ -458,6 +424,7 @@ class PlanActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/suspend", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def suspend(self, subscription_id: int):
         """Suspender (RADIUS: blocked group).
         ---
@@ -482,18 +449,16 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        data = _body() or {}
-        try:
-            subscription = actions.suspend(
-                subscription_id, suspended_on=data.get("suspended_on"), reason=data.get("reason")
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body(required=False)
+        subscription = actions.suspend(
+            subscription_id, suspended_on=data.get("suspended_on"), reason=data.get("reason")
+        )
         return self.response(200, result=subscription_json(subscription))
 
     @expose("/subscriptions/<int:subscription_id>/reactivate", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def reactivate(self, subscription_id: int):
         """Reativar a suspended subscription.
         ---
@@ -517,16 +482,14 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        data = _body() or {}
-        try:
-            subscription = actions.reactivate(subscription_id, reason=data.get("reason"))
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body(required=False)
+        subscription = actions.reactivate(subscription_id, reason=data.get("reason"))
         return self.response(200, result=subscription_json(subscription))
 
     @expose("/subscriptions/<int:subscription_id>/provisional-speed", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def restore_speed(self, subscription_id: int):
         """Restabelecer Velocidade Provisória (once per suspension; ends on its own).
         ---
@@ -543,15 +506,13 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        try:
-            subscription = actions.restore_provisional_speed(subscription_id)
-        except DomainError as exc:
-            return _refused(self, exc)
+        subscription = actions.restore_provisional_speed(subscription_id)
         return self.response(200, result=subscription_json(subscription))
 
     @expose("/subscriptions/<int:subscription_id>/cancellation", methods=["GET"])
     @protect()
     @safe
+    @answers_refusals
     def cancellation_summary(self, subscription_id: int):
         """The Resumo of cancelling on a date (default today); writes nothing.
         ---
@@ -571,17 +532,15 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        try:
-            summary = cancellations.preview_cancellation(
-                subscription_id, request.args.get("cancelled_on")
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        summary = cancellations.preview_cancellation(
+            subscription_id, request.args.get("cancelled_on")
+        )
         return self.response(200, result=summary_json(summary))
 
     @expose("/subscriptions/<int:subscription_id>/cancel", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def cancel(self, subscription_id: int):
         """Cancelar with a Protocolo de Cancelamento (unique number).
         ---
@@ -613,24 +572,20 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused, with a message per field
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            protocol = cancellations.cancel_subscription(
-                subscription_id,
-                data.get("reason"),
-                cancelled_on=data.get("cancelled_on"),
-                expected_total=data.get("expected_total"),
-                user_id=g.user.id,
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        protocol = cancellations.cancel_subscription(
+            subscription_id,
+            data.get("reason"),
+            cancelled_on=data.get("cancelled_on"),
+            expected_total=data.get("expected_total"),
+            user_id=g.user.id,
+        )
         return self.response(201, result=protocol_json(protocol))
 
     @expose("/cancellation-protocols/<int:protocol_id>", methods=["GET"])
     @protect()
     @safe
+    @answers_refusals
     def cancellation_protocol(self, protocol_id: int):
         """A cancellation protocol with its stored Resumo.
         ---
@@ -645,10 +600,7 @@ class PlanActionsApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            protocol = cancellations.get_protocol(protocol_id)
-        except DomainError as exc:
-            return _refused(self, exc)
+        protocol = cancellations.get_protocol(protocol_id)
         return self.response(200, result=protocol_json(protocol))
 
     # ------------------------------------------------------------------ TV
@@ -656,6 +608,7 @@ class PlanActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/tv-packages", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def add_tv_package(self, subscription_id: int):
         """Add a TV package (catalogue price unless ``price`` is given).
         ---
@@ -684,15 +637,10 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            item = composition.add_tv_package(
-                subscription_id, data.get("tv_package_id"), price=data.get("price")
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        item = composition.add_tv_package(
+            subscription_id, data.get("tv_package_id"), price=data.get("price")
+        )
         return self.response(201, result=tv_package_json(item))
 
     @expose(
@@ -700,6 +648,7 @@ class PlanActionsApi(BaseApi):
     )
     @protect()
     @safe
+    @answers_refusals
     def end_tv_package(self, subscription_id: int, item_id: int):
         """Remove a TV package: it ends today (never deleted).
         ---
@@ -719,15 +668,13 @@ class PlanActionsApi(BaseApi):
             422:
               description: already ended
         """
-        try:
-            item = composition.end_tv_package(subscription_id, item_id)
-        except DomainError as exc:
-            return _refused(self, exc)
+        item = composition.end_tv_package(subscription_id, item_id)
         return self.response(200, result=tv_package_json(item))
 
     @expose("/subscriptions/<int:subscription_id>/tv-points", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def add_tv_point(self, subscription_id: int):
         """Add a TV point (set-top box).
         ---
@@ -753,21 +700,19 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        data = _body() or {}
-        try:
-            point = composition.add_tv_point(
-                subscription_id,
-                serial=data.get("serial"),
-                location=data.get("location"),
-                price=data.get("price"),
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body(required=False)
+        point = composition.add_tv_point(
+            subscription_id,
+            serial=data.get("serial"),
+            location=data.get("location"),
+            price=data.get("price"),
+        )
         return self.response(201, result=tv_point_json(point))
 
     @expose("/subscriptions/<int:subscription_id>/tv-points/<int:point_id>/end", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def end_tv_point(self, subscription_id: int, point_id: int):
         """Remove a TV point: it ends today (never deleted).
         ---
@@ -787,10 +732,7 @@ class PlanActionsApi(BaseApi):
             422:
               description: already ended
         """
-        try:
-            point = composition.end_tv_point(subscription_id, point_id)
-        except DomainError as exc:
-            return _refused(self, exc)
+        point = composition.end_tv_point(subscription_id, point_id)
         return self.response(200, result=tv_point_json(point))
 
     # ------------------------------------------------------------------ voice
@@ -798,6 +740,7 @@ class PlanActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/voice-terminals", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def add_voice_terminal(self, subscription_id: int):
         """Add a voice terminal; ``new_category`` needs Adicionar Categoria Telefone.
         ---
@@ -832,20 +775,16 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused, with a message per field
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            terminal = composition.add_voice_terminal(
-                subscription_id, data, may_add_category=_may_add_category()
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        terminal = composition.add_voice_terminal(
+            subscription_id, data, may_add_category=_may_add_category()
+        )
         return self.response(201, result=voice_terminal_json(terminal))
 
     @expose("/voice-terminals/<int:terminal_id>", methods=["PUT"])
     @protect()
     @safe
+    @answers_refusals
     def edit_voice_terminal(self, terminal_id: int):
         """Alterar Terminal de Voz; ``contact_email`` is the customer's own contact e-mail.
         ---
@@ -884,20 +823,16 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused, with a message per field
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            terminal = composition.edit_voice_terminal(
-                terminal_id, data, may_add_category=_may_add_category()
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        terminal = composition.edit_voice_terminal(
+            terminal_id, data, may_add_category=_may_add_category()
+        )
         return self.response(200, result=voice_terminal_json(terminal))
 
     @expose("/phone-categories", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def add_phone_category(self):
         """Adicionar Categoria Telefone.
         ---
@@ -920,13 +855,8 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            category = composition.add_phone_category(data.get("name"), data.get("description"))
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        category = composition.add_phone_category(data.get("name"), data.get("description"))
         return self.response(
             201,
             result={"id": category.id, "name": category.name,
@@ -938,6 +868,7 @@ class PlanActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/extra-services", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def add_extra_service(self, subscription_id: int):
         """Add an extra service (Antivírus ...), billed from today.
         ---
@@ -966,15 +897,10 @@ class PlanActionsApi(BaseApi):
             422:
               description: refused
         """
-        data = _body()
-        if data is None:
-            return _not_json(self)
-        try:
-            extra = composition.add_extra_service(
-                subscription_id, data.get("service_type_id"), price=data.get("price")
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        extra = composition.add_extra_service(
+            subscription_id, data.get("service_type_id"), price=data.get("price")
+        )
         return self.response(201, result=extra_service_json(extra))
 
     @expose(
@@ -983,6 +909,7 @@ class PlanActionsApi(BaseApi):
     )
     @protect()
     @safe
+    @answers_refusals
     def end_extra_service(self, subscription_id: int, extra_id: int):
         """Remove an extra service: it ends today (never deleted).
         ---
@@ -1002,8 +929,5 @@ class PlanActionsApi(BaseApi):
             422:
               description: already ended
         """
-        try:
-            extra = composition.end_extra_service(subscription_id, extra_id)
-        except DomainError as exc:
-            return _refused(self, exc)
+        extra = composition.end_extra_service(subscription_id, extra_id)
         return self.response(200, result=extra_service_json(extra))

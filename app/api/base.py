@@ -12,6 +12,7 @@ record's version) and ``PUT``/``DELETE`` honour ``If-Match``: a stale one is ref
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from apispec import yaml_utils
@@ -37,6 +38,55 @@ from app.services.errors import DomainError, integrity_message
 from app.validators import ValidationError
 
 log = logging.getLogger(__name__)
+
+
+class NotJsonError(DomainError):
+    """The request's body is not a JSON object."""
+
+    status_code = 400
+
+
+def json_body(*, required: bool = True) -> dict:
+    """The request's JSON object.
+
+    Args:
+        required: when False a missing or non-object body reads as ``{}`` (actions
+            whose fields are all optional).
+
+    Raises:
+        NotJsonError: the body is not a JSON object and ``required``.
+    """
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        return body
+    if required:
+        raise NotJsonError(_("Request is not JSON"))
+    return {}
+
+
+def refusal(api, exc: DomainError, **extra):
+    """A refused domain action as its 4xx answer, the session rolled back.
+
+    Input faults come back per field (``{"field": ["message"]}``, the shape FAB gives
+    schema errors); any other refusal as one message.
+    """
+    db.session.rollback()
+    errors = exc.field_errors()
+    message = {field: [text] for field, text in errors.items()} if errors else str(exc)
+    return api.response(exc.status_code, message=message, **extra)
+
+
+def answers_refusals(method):
+    """Answer a :class:`DomainError` raised by an API method with :func:`refusal`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except DomainError as exc:
+            return refusal(self, exc)
+
+    return wrapper
 
 IF_MATCH_PARAMETER = {
     "in": "header",

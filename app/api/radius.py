@@ -10,25 +10,18 @@ panel generated it; NAS secrets never appear.
 
 from __future__ import annotations
 
-from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
+from app.api.base import answers_refusals, json_body
 from app.extensions import db
 from app.models import RadiusLogin, RadiusRequest
 from app.security import permissions as p
 from app.services import radius
 from app.services.audit import current_actor
-from app.services.errors import DomainError
 
 ROUTE_BASE = "/api/v1/radius"
-
-
-def _refused(api: BaseApi, exc: DomainError):
-    db.session.rollback()
-    message = {exc.field: [str(exc)]} if exc.field else str(exc)
-    return api.response(getattr(exc, "status_code", 422), message=message)
 
 
 def _login_json(login: RadiusLogin, sessions: int = 10, requests: int = 10) -> dict:
@@ -58,6 +51,7 @@ class RadiusLoginActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/login", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def create_login(self, subscription_id: int):
         """Create the PPPoE login of a subscription.
         ---
@@ -88,16 +82,11 @@ class RadiusLoginActionsApi(BaseApi):
             422:
               description: invalid username, password, fixed IP or plan
         """
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            return self.response_400(message=_("Send a JSON object."))
+        data = json_body()
         username, password = data.get("username"), data.get("password")
         if not isinstance(username, str | None) or not isinstance(password, str | None):
             return self.response_422(message=_("Username and password must be text."))
-        try:
-            created = radius.create_login(subscription_id, username or "", password)
-        except DomainError as exc:
-            return _refused(self, exc)
+        created = radius.create_login(subscription_id, username or "", password)
         body = _login_json(created.login)
         if created.password is not None:
             body["password"] = created.password
@@ -106,6 +95,7 @@ class RadiusLoginActionsApi(BaseApi):
     @expose("/logins/<int:login_id>", methods=["DELETE"])
     @protect()
     @safe
+    @answers_refusals
     def delete_login(self, login_id: int):
         """Apagar Login Radius: queue the removal of its rows and the Disconnect of its
         open sessions.
@@ -122,12 +112,9 @@ class RadiusLoginActionsApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            deletion = radius.request_login_deletion(
-                login_id, requested_by_id=current_actor().user_id
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        deletion = radius.request_login_deletion(
+            login_id, requested_by_id=current_actor().user_id
+        )
         return self.response(
             202,
             login_id=deletion.login_id,

@@ -6,14 +6,12 @@ from __future__ import annotations
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
-from flask_babel import gettext as _
 
-from app.api.base import if_match_version
+from app.api.base import answers_refusals, if_match_version, json_body
 from app.extensions import db
 from app.models import Customer, Subscription
 from app.security import permissions as p
 from app.services import subscriptions as subs
-from app.services.errors import DomainError
 
 
 def _subscription_json(subscription: Subscription) -> dict:
@@ -40,13 +38,6 @@ def _subscription_json(subscription: Subscription) -> dict:
         "suspended_on": d(subscription.suspended_on),
         "version": subscription.version,
     }
-
-
-def _refused(api: BaseApi, exc: DomainError):
-    db.session.rollback()
-    if isinstance(exc, subs.StepError):
-        return api.response(422, message=exc.errors)
-    return api.response(getattr(exc, "status_code", 422), message=str(exc))
 
 
 class CustomerPlanTreeApi(BaseApi):
@@ -111,6 +102,7 @@ class SubscriptionActionsApi(BaseApi):
     @expose("/customers/<int:customer_id>/subscriptions", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def create(self, customer_id: int):
         """Create a subscription (or a combo) with its contract and witnesses in one call.
         ---
@@ -158,12 +150,7 @@ class SubscriptionActionsApi(BaseApi):
             422:
               description: invalid data, with a message per field
         """
-        if not request.is_json or not isinstance(request.json, dict):
-            return self.response_400(message=_("Request is not JSON"))
-        try:
-            result = subs.create_subscription(customer_id, request.json)
-        except DomainError as exc:
-            return _refused(self, exc)
+        result = subs.create_subscription(customer_id, json_body())
         return self.response(
             201,
             contract={"id": result.contract.id, "number": result.contract.number},
@@ -174,6 +161,7 @@ class SubscriptionActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/data", methods=["PUT"])
     @protect()
     @safe
+    @answers_refusals
     def update_data(self, subscription_id: int):
         """Editar dados do Plano; refused (409) for a plan inside a combo.
         ---
@@ -204,14 +192,9 @@ class SubscriptionActionsApi(BaseApi):
         subscription = db.session.get(Subscription, subscription_id)
         if subscription is None:
             return self.response_404()
-        if not request.is_json or not isinstance(request.json, dict):
-            return self.response_400(message=_("Request is not JSON"))
-        try:
-            subs.update_subscription_data(
-                subscription,
-                request.json,
-                expected_version=if_match_version(request.headers.get("If-Match")),
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        subs.update_subscription_data(
+            subscription,
+            json_body(),
+            expected_version=if_match_version(request.headers.get("If-Match")),
+        )
         return self.response(200, result=_subscription_json(subscription), user=g.user.username)

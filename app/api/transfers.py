@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.api.base import answers_refusals, json_body
 from app.extensions import db
 from app.models import OwnershipTransfer, TransferStatus
 from app.security import permissions as p
 from app.services import transfers as svc
-from app.services.errors import DomainError
 
 
 def transfer_json(t: OwnershipTransfer) -> dict:
@@ -57,6 +57,7 @@ class OwnershipTransferApi(BaseApi):
     @expose("/", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def create(self):
         """Change a subscription's holder now or on a future date.
         ---
@@ -91,55 +92,46 @@ class OwnershipTransferApi(BaseApi):
             422:
               description: refused, with a message per field
         """
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            return self.response_400(message=_("Request is not JSON"))
+        data = json_body()
+        transfer_on = data.get("transfer_on")
+        if transfer_on is not None and not isinstance(transfer_on, str):
+            raise svc.TransferError(_("Invalid date."), {"transfer_on": _("Invalid date.")})
         try:
-            transfer_on = data.get("transfer_on")
-            if transfer_on is not None and not isinstance(transfer_on, str):
-                raise svc.TransferError(_("Invalid date."), {"transfer_on": _("Invalid date.")})
-            try:
-                day = date.fromisoformat(transfer_on) if transfer_on else None
-            except ValueError:
-                raise svc.TransferError(
-                    _("Invalid date."), {"transfer_on": _("Invalid date.")}
-                ) from None
-            holder = data.get("new_customer")
-            new_holder = None
-            if holder is not None:
-                if not isinstance(holder, dict):
-                    raise svc.TransferError(_("Invalid new customer."))
-                new_holder = svc.NewHolder(
-                    kind=str(holder.get("kind", "")),
-                    name=str(holder.get("name", "")),
-                    document=str(holder.get("document", "")),
-                    email=holder.get("email") if isinstance(holder.get("email"), str) else None,
-                )
-            ids = {}
-            for key in ("subscription_id", "main_contract_id", "to_customer_id"):
-                value = data.get(key)
-                if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                    raise svc.TransferError(_("Invalid id."), {key: _("Invalid id.")})
-                ids[key] = value
-            if ids["subscription_id"] is None:
-                return self.response_404()
-            req = svc.TransferRequest(
-                subscription_id=ids["subscription_id"],
-                main_contract_id=ids["main_contract_id"],
-                transfer_on=day,
-                to_customer_id=ids["to_customer_id"],
-                new_holder=new_holder,
-                cancel_booklets=_flag(data, "cancel_booklets", False),
-                transfer_debt=_flag(data, "transfer_debt", True),
-                carry_composition=_flag(data, "carry_composition", True),
+            day = date.fromisoformat(transfer_on) if transfer_on else None
+        except ValueError:
+            raise svc.TransferError(
+                _("Invalid date."), {"transfer_on": _("Invalid date.")}
+            ) from None
+        holder = data.get("new_customer")
+        new_holder = None
+        if holder is not None:
+            if not isinstance(holder, dict):
+                raise svc.TransferError(_("Invalid new customer."))
+            new_holder = svc.NewHolder(
+                kind=str(holder.get("kind", "")),
+                name=str(holder.get("name", "")),
+                document=str(holder.get("document", "")),
+                email=holder.get("email") if isinstance(holder.get("email"), str) else None,
             )
-            transfer = svc.request_transfer(req, user_id=g.user.id)
-        except svc.TransferError as exc:
-            db.session.rollback()
-            return self.response(422, message=exc.errors or str(exc))
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response(exc.status_code, message=str(exc))
+        ids = {}
+        for key in ("subscription_id", "main_contract_id", "to_customer_id"):
+            value = data.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise svc.TransferError(_("Invalid id."), {key: _("Invalid id.")})
+            ids[key] = value
+        if ids["subscription_id"] is None:
+            return self.response_404()
+        req = svc.TransferRequest(
+            subscription_id=ids["subscription_id"],
+            main_contract_id=ids["main_contract_id"],
+            transfer_on=day,
+            to_customer_id=ids["to_customer_id"],
+            new_holder=new_holder,
+            cancel_booklets=_flag(data, "cancel_booklets", False),
+            transfer_debt=_flag(data, "transfer_debt", True),
+            carry_composition=_flag(data, "carry_composition", True),
+        )
+        transfer = svc.request_transfer(req, user_id=g.user.id)
         return self.response(201, result=transfer_json(transfer))
 
     @expose("/scheduled", methods=["GET"])
@@ -163,6 +155,7 @@ class OwnershipTransferApi(BaseApi):
     @expose("/<int:transfer_id>/cancel", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def cancel(self, transfer_id: int):
         """Cancel a scheduled transfer before its date.
         ---
@@ -179,8 +172,5 @@ class OwnershipTransferApi(BaseApi):
             422:
               description: it can no longer be cancelled
         """
-        try:
-            transfer = svc.cancel_transfer(transfer_id)
-        except DomainError as exc:
-            return self.response(exc.status_code, message=str(exc))
+        transfer = svc.cancel_transfer(transfer_id)
         return self.response(200, result=transfer_json(transfer))

@@ -26,6 +26,17 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return str(self.message)
 
+    def field_errors(self) -> dict[str, str]:
+        """The message of each input field at fault (empty when no field is).
+
+        Subclasses that check a whole form at once keep every field's message in an
+        ``errors`` mapping; a refusal tied to one field names it in ``field``.
+        """
+        errors = getattr(self, "errors", None)
+        if errors:
+            return {key: str(value) for key, value in errors.items()}
+        return {self.field: str(self)} if self.field else {}
+
 
 class NotFoundError(DomainError):
     """The record does not exist (or the user may not see it)."""

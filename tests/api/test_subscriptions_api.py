@@ -38,8 +38,8 @@ def test_invalid_data_answers_422_with_portuguese_messages(api, db_session, cata
     )
     assert response.status_code == 422
     assert response.json["message"] == {
-        "zip_code": "O CEP tem 8 dígitos.",
-        "due_day": "O dia do vencimento deve ser um número de 1 a 28.",
+        "zip_code": ["O CEP tem 8 dígitos."],
+        "due_day": ["O dia do vencimento deve ser um número de 1 a 28."],
     }
     assert db_session.query(Subscription).count() == 0
 

@@ -91,7 +91,7 @@ def test_api_schedules_lists_and_cancels(api, db_session, holding):  # noqa: F81
         },
     )
     assert created.status_code == 422
-    assert "CNPJ inválido" in created.json["message"]["new_document"]
+    assert "CNPJ inválido" in created.json["message"]["new_document"][0]
     created = client.post(
         "/api/v1/ownership-transfers/",
         json={
