@@ -141,6 +141,10 @@ class Config:
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
 
+        # --- Benchmark mode (bench/http.py): plain FAB screens to compare with and a
+        # per-request SQL count. Test and benchmark runs only; never in production.
+        self.PANEL_BENCH = _bool("PANEL_BENCH", False) and self.DEVELOPMENT
+
         # --- Demo network: OLT simulator ports used by the demo data.
         self.OLT_SIM_HOST = os.environ.get("OLT_SIM_HOST", "127.0.0.1")
         self.OLT_SIM_BASE_PORT = int(os.environ.get("OLT_SIM_BASE_PORT", "2222"))

@@ -60,6 +60,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         register_views(appbuilder)
         register_apis(appbuilder)
         register_openapi(appbuilder)
+        if app.config.get("PANEL_BENCH"):
+            from bench.baseline import install_bench_mode
+
+            install_bench_mode(app, appbuilder)
         appbuilder.post_init()
 
     from app.cli import register_cli

@@ -105,6 +105,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # PostgreSQL-only indexes (trigram) are not missing on SQLite.
+        from app.models.base import include_in_autogenerate
+        conf_args.setdefault(
+            "include_object", include_in_autogenerate(connection.dialect.name)
+        )
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -33,7 +33,15 @@ def test_models_and_migrations_agree(app):
     from app.extensions import db
 
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        from app.models.base import include_in_autogenerate
+
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_object": include_in_autogenerate(conn.dialect.name),
+            },
+        )
         diff = compare_metadata(context, [Model.metadata, RadiusModel.metadata])
     assert diff == []
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, Enum, Integer, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import DateTime, Enum, Index, Integer, MetaData, Numeric, String, TypeDecorator
 from sqlalchemy.orm import Mapped, declarative_base, declared_attr, mapped_column
 
 from app.crypto import decrypt, encrypt
@@ -22,6 +22,9 @@ __all__ = [
     "VersionedMixin",
     "enum_column",
     "is_versioned",
+    "trigram_index",
+    "prefix_index",
+    "include_in_autogenerate",
     "utcnow",
 ]
 
@@ -123,3 +126,57 @@ def short(value: str | None, size: int = 60) -> str:
     """Truncate a value for display in ``__str__``."""
     value = value or ""
     return value if len(value) <= size else value[: size - 1] + "…"
+
+
+# --------------------------------------------------------------------------- indexes
+
+TRIGRAM_DIALECT = "postgresql"
+
+
+def trigram_index(table: str, column: str) -> Index:
+    """A pg_trgm GIN index on ``column``: substring (``ILIKE '%x%'``) search uses it.
+
+    PostgreSQL only: SQLite has no trigram indexes, and a default install's tables are
+    small enough to scan. ``info["dialects"]`` tells Alembic's comparison (see
+    :func:`include_in_autogenerate`) and ``ddl_if`` tells ``create_all`` to skip it
+    elsewhere.
+    """
+    index = Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        info={"dialects": (TRIGRAM_DIALECT,)},
+    )
+    return index.ddl_if(dialect=TRIGRAM_DIALECT)
+
+
+def prefix_index(table: str, column: str) -> Index:
+    """A PostgreSQL btree index that serves ``LIKE 'prefix%'`` (``varchar_pattern_ops``).
+
+    The database's collation (``C.UTF-8`` here, ``pt_BR`` elsewhere) keeps the plain
+    index from answering prefix searches; SQLite's plain index does not need it.
+    """
+    index = Index(
+        f"ix_{table}_{column}_prefix",
+        column,
+        postgresql_ops={column: "varchar_pattern_ops"},
+        info={"dialects": (TRIGRAM_DIALECT,)},
+    )
+    return index.ddl_if(dialect=TRIGRAM_DIALECT)
+
+
+def include_in_autogenerate(dialect_name: str):
+    """An Alembic ``include_object`` hook that leaves out indexes of other dialects.
+
+    Without it, comparing the models with a SQLite database would ask for the
+    PostgreSQL-only trigram indexes on every autogenerate.
+    """
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "index" and not reflected:
+            dialects = obj.info.get("dialects")
+            return not dialects or dialect_name in dialects
+        return True
+
+    return include_object

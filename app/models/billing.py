@@ -63,6 +63,8 @@ class Charge(TimestampMixin, VersionedMixin, Model):
         CheckConstraint("paid_amount IS NULL OR paid_amount >= 0", name="ck_charges_paid_amount"),
         Index("ix_charges_customer_status_due", "customer_id", "status", "due_on"),
         Index("ix_charges_contract_due", "contract_id", "due_on"),
+        # The charge list's order (newest due date first, id as FAB's tie-breaker).
+        Index("ix_charges_due_on_id", "due_on", "id"),
         Index(
             "uq_charges_contract_id_reference_month",
             "contract_id",

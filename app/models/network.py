@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import EncryptedString, Model, TimestampMixin, enum_column
+from app.models.base import EncryptedString, Model, TimestampMixin, enum_column, trigram_index
 from app.models.customers import City
 
 
@@ -34,7 +34,9 @@ class AccessPoint(Model):
     description: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
 
-    city: Mapped[City] = relationship()
+    # Loaded with the access point: its name alone is ambiguous, so it always prints
+    # its city, and a drop-down of access points would otherwise read each city apart.
+    city: Mapped[City] = relationship(lazy="joined")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})" if self.city else self.name
@@ -121,6 +123,9 @@ class Onu(TimestampMixin, Model):
         # stay NULL here (NULLs never collide).
         UniqueConstraint("olt_id", "service_port_id"),
         CheckConstraint("vlan IS NULL OR vlan BETWEEN 1 AND 4094", name="ck_onus_vlan"),
+        # Staff search by a fragment of the serial printed on the ONU or of its login.
+        trigram_index("onus", "serial"),
+        trigram_index("onus", "pppoe_login"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -15,7 +15,14 @@ from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, 
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Model, RadiusModel, TimestampMixin, enum_column, utcnow
+from app.models.base import (
+    Model,
+    RadiusModel,
+    TimestampMixin,
+    enum_column,
+    trigram_index,
+    utcnow,
+)
 
 IpAddress = String(45).with_variant(INET(), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -155,6 +162,8 @@ class RadiusLogin(TimestampMixin, Model):
     """The PPPoE login of a subscription; its credentials and speed live in the rad* tables."""
 
     __tablename__ = "radius_logins"
+    # Staff search customers by a fragment of their PPPoE login.
+    __table_args__ = (trigram_index("radius_logins", "username"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(

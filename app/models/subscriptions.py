@@ -93,6 +93,9 @@ class Subscription(AddressFields, TimestampMixin, VersionedMixin, Model):
     city: Mapped[City | None] = relationship()
     access_point: Mapped[AccessPoint | None] = relationship()
     onus = relationship("Onu", back_populates="subscription")
+    # Read-only: logins are written through app.services.radius, with their rad* rows.
+    # Lets a page that lists plans load every plan's login in one query.
+    radius_logins = relationship("RadiusLogin", viewonly=True)
     plan_history: Mapped[list[SubscriptionPlanHistory]] = relationship(
         back_populates="subscription", order_by="SubscriptionPlanHistory.started_on"
     )

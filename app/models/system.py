@@ -68,7 +68,8 @@ class AuditLog(Model):
     __tablename__ = "audit_logs"
     __table_args__ = (
         Index("ix_audit_logs_record", "table_name", "record_id"),
-        Index("ix_audit_logs_at", "at"),
+        # The audit list's order (newest first, id as FAB's tie-breaker).
+        Index("ix_audit_logs_at_id", "at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, jsonify
+from flask import current_app, has_request_context, jsonify, request
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.security.passwords import password_problem
 from app.security.sessions import session_is_live
@@ -66,6 +68,34 @@ class PanelSecurityManager(SecurityManager):
             for view in self.appbuilder.baseviews:
                 if isinstance(view, SecurityApi) and view.blueprint is not None:
                     self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
+    def exist_permission_on_roles(
+        self, view_name: str, permission_name: str, role_ids: list[int]
+    ) -> bool:
+        """Whether one of the roles holds ``permission_name`` on ``view_name``.
+
+        FAB asks the database once per check, and a page checks every menu entry, tab
+        and action it may show (some forty times). Here the roles' permissions are read
+        in one query and kept on the request, never longer: a change of permissions
+        applies from the next request on.
+        """
+        if not has_request_context():
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        cache = request.__dict__.setdefault("_panel_permissions", {})
+        key = tuple(sorted(role_ids))
+        granted = cache.get(key)
+        if granted is None:
+            pv, assoc = self.permissionview_model, assoc_permissionview_role
+            rows = self.session.execute(
+                select(self.permission_model.name, self.viewmenu_model.name)
+                .select_from(pv)
+                .join(self.permission_model, pv.permission_id == self.permission_model.id)
+                .join(self.viewmenu_model, pv.view_menu_id == self.viewmenu_model.id)
+                .join(assoc, assoc.c.permission_view_id == pv.id)
+                .where(assoc.c.role_id.in_(key))
+            )
+            granted = cache[key] = {tuple(row) for row in rows}
+        return (permission_name, view_name) in granted
 
     def create_jwt_manager(self, app):
         """Answer 401 to every unusable token.

@@ -4,7 +4,7 @@ context menu, and the lookups its forms use (plan type-ahead, people, access poi
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from app.models import Contract, Customer, CustomerAccessLog, Subscription
 from app.security import permissions as p
 from app.services import subscriptions as subs
 from app.services.access_log import record_customer_access
+from app.services.customers import find_customers
 from app.views.labels import enum_label
 from app.views.registry import (
     CUSTOMER_TABS,
@@ -56,6 +57,7 @@ class CustomerPageView(BaseView):
     method_permission_name = {
         "page": p.READ,
         "plan_search": p.READ,
+        "find": p.READ,
         "people_search": p.READ,
         "access_points": p.READ,
     }
@@ -78,6 +80,24 @@ class CustomerPageView(BaseView):
             tabs=tabs,
             active=active,
             body=Markup(active.render(customer)),  # noqa: S704 - tab templates escape their data
+        )
+
+    @expose("/find")
+    @has_access
+    def find(self):
+        """Quick search: customers by a piece of the name, CPF/CNPJ, PPPoE login or ONU
+        serial, as JSON for a search box."""
+        customers = find_customers(request.args.get("q", ""))
+        return jsonify(
+            [
+                {
+                    "id": c.id,
+                    "text": c.name,
+                    "document": c.document_formatted,
+                    "url": url_for("CustomerPageView.page", customer_id=c.id),
+                }
+                for c in customers
+            ]
         )
 
     @expose("/plan-search")

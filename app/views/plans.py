@@ -22,7 +22,9 @@ class SubscriptionListView(ReadOnlyModelView):
     list_title = _l("Subscriptions")
     show_title = _l("Subscription")
     list_columns = ["id", "customer", "plan", "status", "access_point", "first_activated_on"]
+    list_eager = ("access_point.city",)  # an access point prints its city
     search_columns = ["customer", "plan", "status", "access_point", "city", "first_activated_on"]
+    search_by_id = ("customer",)
     show_columns = [
         "customer",
         "plan",
@@ -51,6 +53,7 @@ class ContractListView(ReadOnlyModelView):
     show_title = _l("Contract")
     list_columns = ["number", "customer", "status", "payment_method", "due_day", "fine_amount"]
     search_columns = ["number", "customer", "status", "payment_method", "due_day"]
+    search_by_id = ("customer",)
     show_columns = [
         "number",
         "customer",
@@ -73,6 +76,7 @@ class ChargeListView(ReadOnlyModelView):
     show_title = _l("Charge")
     list_columns = ["customer", "contract", "description", "amount", "due_on", "status"]
     search_columns = ["customer", "contract", "status", "due_on"]
+    search_by_id = ("customer", "contract")
     base_order = ("due_on", "desc")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Customer
-from tests.factories import cpf
+from tests.factories import cpf, make_customer
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +44,24 @@ def test_bad_document_is_refused_with_a_portuguese_message(page_as, live_server,
     # What was typed is still there.
     assert page.input_value("input[name=name]") == "Documento Errado"
     assert db_session.query(Customer).filter_by(name="Documento Errado").count() == 0
+
+
+def test_quick_search_opens_the_customer_found(page_as, live_server, db_session):
+    customer = make_customer(db_session, name="Joselito Quixabeira Brandão")
+    db_session.commit()
+    page = page_as("suporte")
+    page.goto(f"{live_server}/")
+    page.fill("#customer-find", "quixab")
+    result = page.locator(".typeahead-results li", has_text="Joselito Quixabeira Brandão")
+    result.wait_for()
+    result.dispatch_event("mousedown")
+    page.wait_for_url(f"{live_server}/customers/{customer.id}/**")
+    assert page.get_by_text("Joselito Quixabeira Brandão").first.is_visible()
+
+
+def test_the_quick_search_is_not_offered_without_the_right_to_read_customers(
+    page_as, live_server
+):
+    page = page_as("semacesso")
+    page.goto(f"{live_server}/")
+    assert page.locator("#customer-find").count() == 0

@@ -92,6 +92,14 @@
     refreshEmpty();
   });
 
+  // Quick search on the home page: a customer by name, CPF/CNPJ, PPPoE login or ONU serial.
+  document.querySelectorAll(".customer-find").forEach(function (input) {
+    typeahead(input, function (li, row) {
+      li.appendChild(el("strong", {}, row.text));
+      li.appendChild(el("span", { "class": "text-muted" }, " " + row.document));
+    }, function (row) { window.location.assign(row.url); });
+  });
+
   document.querySelectorAll(".person-search").forEach(function (input) {
     var prefix = input.dataset.prefix;
     var form = input.form;
