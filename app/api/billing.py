@@ -14,14 +14,13 @@ from datetime import date
 from flask import request
 from flask_appbuilder.api import BaseApi, expose
 from flask_appbuilder.security.decorators import protect
-from flask_babel import gettext as _
 
+from app.api.base import answers_refusals, json_body
 from app.extensions import db
 from app.models import Charge, ChargeStatus, Customer, PaymentBooklet
 from app.security import permissions as p
 from app.services import billing
 from app.services.access_log import record_customer_access
-from app.services.errors import DomainError
 
 
 def _d(value: date | None) -> str | None:
@@ -63,20 +62,6 @@ def booklet_json(booklet: PaymentBooklet) -> dict:
         "cancelled_at": booklet.cancelled_at.isoformat() if booklet.cancelled_at else None,
         "charges": [charge_json(c) for c in booklet.charges],
     }
-
-
-def _refused(api: BaseApi, exc: DomainError):
-    """A refusal as 4xx: per-field messages when the input is at fault."""
-    db.session.rollback()
-    errors = getattr(exc, "errors", None)
-    if errors:
-        return api.response(exc.status_code, message={k: [v] for k, v in errors.items()})
-    return api.response(exc.status_code, message=str(exc))
-
-
-def _json_body() -> dict | None:
-    body = request.get_json(silent=True) if request.is_json else None
-    return body if isinstance(body, dict) else None
 
 
 class BillingApi(BaseApi):
@@ -134,11 +119,14 @@ class BillingApi(BaseApi):
                 "overdue_count": totals.overdue_count,
                 "paid_count": totals.paid_count,
             },
+            # Credit the customer's contracts hold, taken off their next monthly charges.
+            credit=str(billing.customer_credit_balance(customer_id)),
             charges=[charge_json(c) for c in billing.customer_charges(customer_id, filters)],
         )
 
     @expose("/charges/<int:charge_id>/pix", methods=["GET"])
     @protect()
+    @answers_refusals
     def charge_pix(self, charge_id: int):
         """An open PIX charge's BR Code ("copia e cola") and QR Code (SVG).
         ---
@@ -155,10 +143,7 @@ class BillingApi(BaseApi):
             422:
               description: not a PIX charge, not open, or PIX not set up
         """
-        try:
-            result = billing.charge_pix(charge_id)
-        except DomainError as exc:
-            return _refused(self, exc)
+        result = billing.charge_pix(charge_id)
         return self.response(
             200,
             charge_id=charge_id,
@@ -187,14 +172,10 @@ class BillingActionsApi(BaseApi):
     }
     openapi_spec_tag = "Billing"
 
-    def _body(self):
-        body = _json_body()
-        if body is None:
-            return None, self.response_400(message=_("Request is not JSON"))
-        return body, None
 
     @expose("/charges/<int:charge_id>/pay", methods=["POST"])
     @protect()
+    @answers_refusals
     def pay(self, charge_id: int):
         """Record that a charge was paid.
         ---
@@ -220,17 +201,13 @@ class BillingActionsApi(BaseApi):
             422:
               description: bad amount or date, or a charge that cannot be paid
         """
-        body, error = self._body()
-        if error:
-            return error
-        try:
-            charge = billing.mark_charge_paid(charge_id, body.get("amount"), body.get("paid_on"))
-        except DomainError as exc:
-            return _refused(self, exc)
+        body = json_body()
+        charge = billing.mark_charge_paid(charge_id, body.get("amount"), body.get("paid_on"))
         return self.response(200, result=charge_json(charge))
 
     @expose("/contracts/<int:contract_id>/booklets", methods=["POST"])
     @protect()
+    @answers_refusals
     def issue_booklet(self, contract_id: int):
         """Issue a carnê of monthly charges.
         ---
@@ -256,19 +233,15 @@ class BillingActionsApi(BaseApi):
             422:
               description: bad input, or a month already billed
         """
-        body, error = self._body()
-        if error:
-            return error
-        try:
-            booklet = billing.issue_booklet(
-                contract_id, body.get("installments", ""), body.get("first_month")
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        body = json_body()
+        booklet = billing.issue_booklet(
+            contract_id, body.get("installments", ""), body.get("first_month")
+        )
         return self.response(201, result=booklet_json(booklet))
 
     @expose("/booklets/<int:booklet_id>/cancel", methods=["POST"])
     @protect()
+    @answers_refusals
     def cancel_booklet(self, booklet_id: int):
         """Cancel a carnê: its open charges are cancelled, paid ones stay.
         ---
@@ -293,17 +266,13 @@ class BillingActionsApi(BaseApi):
             422:
               description: no reason, or already cancelled
         """
-        body, error = self._body()
-        if error:
-            return error
-        try:
-            booklet = billing.cancel_booklet(booklet_id, body.get("reason", ""))
-        except DomainError as exc:
-            return _refused(self, exc)
+        body = json_body()
+        booklet = billing.cancel_booklet(booklet_id, body.get("reason", ""))
         return self.response(200, result=booklet_json(booklet))
 
     @expose("/contracts/<int:contract_id>/due-day", methods=["GET"])
     @protect()
+    @answers_refusals
     def preview_due_day(self, contract_id: int):
         """What changing the due day would cost; changes nothing.
         ---
@@ -317,20 +286,19 @@ class BillingActionsApi(BaseApi):
             schema: {type: integer, minimum: 1, maximum: 28}
           responses:
             200:
-              description: the difference and what would be charged
+              description: the difference, what would be charged, and the open charges
+                that would move to the new due day (moved_charges)
             404:
               $ref: '#/components/responses/404'
             422:
               description: bad due day
         """
-        try:
-            change = billing.preview_due_day_change(contract_id, request.args.get("due_day", ""))
-        except DomainError as exc:
-            return _refused(self, exc)
+        change = billing.preview_due_day_change(contract_id, request.args.get("due_day", ""))
         return self.response(200, result=_due_day_json(change))
 
     @expose("/contracts/<int:contract_id>/due-day", methods=["POST"])
     @protect()
+    @answers_refusals
     def change_due_day(self, contract_id: int):
         """Change the due day; send back the difference the preview showed.
         ---
@@ -359,18 +327,13 @@ class BillingActionsApi(BaseApi):
             422:
               description: bad input
         """
-        body, error = self._body()
-        if error:
-            return error
-        try:
-            result = billing.change_due_day(
-                contract_id,
-                body.get("due_day", ""),
-                body.get("reason", ""),
-                expected_difference=body.get("expected_difference"),
-            )
-        except DomainError as exc:
-            return _refused(self, exc)
+        body = json_body()
+        result = billing.change_due_day(
+            contract_id,
+            body.get("due_day", ""),
+            body.get("reason", ""),
+            expected_difference=body.get("expected_difference"),
+        )
         return self.response(
             200,
             result={
@@ -391,4 +354,14 @@ def _due_day_json(change: billing.DueDayChange) -> dict:
         "new_due_on": _d(change.new_due_on),
         "charging_enabled": change.charging_enabled,
         "charge_amount": str(change.charge_amount),
+        # Open charges not yet due that the change moves (or moved) to the new due day.
+        "moved_charges": [
+            {
+                "charge_id": move.charge.id,
+                "due_on": _d(move.due_on),
+                "period_start": _d(move.period_start),
+                "period_end": _d(move.period_end),
+            }
+            for move in change.moved
+        ],
     }

@@ -2,8 +2,8 @@
 
 With Redis, RQ's scheduler starts each scheduled job on time; the sweep is a safety net
 (``flask panel run-due`` from cron). Without Redis, ``make run`` runs the sweep every
-minute in a background thread, so scheduled transfers and provisional-speed reverts
-still happen in the default install. Every step here is safe to run twice.
+minute in a background thread, so scheduled transfers, provisional-speed reverts and
+the monthly charges still happen in the default install. Every step here is safe to run twice.
 """
 
 from __future__ import annotations
@@ -38,6 +38,17 @@ def _due_provisional_speeds() -> int:
     from app.services.subscription_actions import end_due_provisional_speeds
 
     return end_due_provisional_speeds()
+
+
+@sweep
+def _due_monthly_charges() -> int:
+    # Each contract's coming monthly charge, BILLING_LEAD_DAYS before its due date; a
+    # contract already billed for that month is not even looked at, so running every
+    # minute costs one query once the month is done.
+    from app.services.billing import generate_due_charges
+    from app.services.transfers import local_today
+
+    return generate_due_charges(local_today()).created
 
 
 def run_due_work() -> dict[str, int]:

@@ -1,7 +1,13 @@
 """The panel's tables. Import models from here: ``from app.models import Customer``."""
 
 from app.models.base import Model, RadiusModel
-from app.models.billing import BookletStatus, Charge, ChargeStatus, PaymentBooklet
+from app.models.billing import (
+    BookletStatus,
+    Charge,
+    ChargeStatus,
+    ContractCredit,
+    PaymentBooklet,
+)
 from app.models.catalogue import (
     ContractTemplate,
     ExtraServiceType,
@@ -78,6 +84,7 @@ __all__ = [
     "ConnectionType",
     "ContactKind",
     "Contract",
+    "ContractCredit",
     "ContractStatus",
     "ContractTemplate",
     "ContractWitness",

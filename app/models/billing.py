@@ -103,3 +103,29 @@ class Charge(TimestampMixin, VersionedMixin, Model):
 
     def __str__(self) -> str:
         return f"{self.description} {self.due_on:%d/%m/%Y}"
+
+
+class ContractCredit(TimestampMixin, Model):
+    """One movement of a contract's credit: money the ISP owes back to the customer.
+
+    A positive amount is credit given (the part of a downgrade's difference that no open
+    charge could absorb, or credit handed back by a cancelled charge that had used it); a
+    negative amount is credit used, taken off ``charge`` when that monthly charge was
+    created. The balance is the sum of the rows, never stored, so every movement stays
+    visible.
+    """
+
+    __tablename__ = "contract_credits"
+    __table_args__ = (CheckConstraint("amount <> 0", name="ck_contract_credits_amount_not_zero"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), nullable=False, index=True)
+    charge_id: Mapped[int | None] = mapped_column(ForeignKey("charges.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    description: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    contract: Mapped[Contract] = relationship()
+    charge: Mapped[Charge | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"

@@ -16,6 +16,7 @@ per pro-rated amount); money is ``Decimal`` all the way, never ``float``.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 from collections import defaultdict
@@ -29,7 +30,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -40,6 +41,7 @@ from app.models import (
     ChargeStatus,
     Combo,
     Contract,
+    ContractCredit,
     ContractStatus,
     PaymentBooklet,
     PaymentMethodKind,
@@ -61,8 +63,14 @@ from app.services.errors import (
 )
 from app.validators import ValidationError, validate_due_day, validate_money, validate_text
 
+log = logging.getLogger(__name__)
+
 ZERO = money.ZERO
 ONE_DAY = timedelta(days=1)
+# How many days before its due date the sweep of due work generates a monthly charge
+# (the app setting BILLING_LEAD_DAYS overrides it): early enough for the customer to get
+# the bill, late enough that a plan or item added meanwhile still lands on it.
+BILLING_LEAD_DAYS = 10
 MAX_INSTALLMENTS = 24
 MAX_REASON = 500
 TXID_LENGTH = 25
@@ -102,6 +110,15 @@ class GeneratedCharge:
 
     charge: Charge | None
     created: bool
+
+
+@dataclass
+class ChargeRun:
+    """What one run of :func:`generate_due_charges` did."""
+
+    created: int = 0
+    nothing_to_bill: int = 0
+    failed: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -160,13 +177,25 @@ class BookletSlip:
 
 
 @dataclass(frozen=True)
+class ChargeMove:
+    """An open charge that a due-day change moves: its new due date and billing period
+    (the amount stays)."""
+
+    charge: Charge
+    due_on: date
+    period_start: date | None
+    period_end: date | None
+
+
+@dataclass(frozen=True)
 class DueDayChange:
     """What moving a contract's due day costs, shown before it is confirmed.
 
     ``difference`` is :func:`app.services.money.due_day_change_difference` (positive: the
     customer owes days; negative: a credit). ``charge_amount`` is what will actually be
     charged: the difference when the variable COBRAR_MUDANCA_VENCIMENTO is on and the
-    difference is a debit, else zero.
+    difference is a debit, else zero. ``moved`` are the open charges, not yet due and not
+    in a carnê, that move to the new due day (see :func:`preview_due_day_change`).
     """
 
     contract: Contract
@@ -178,6 +207,7 @@ class DueDayChange:
     new_due_on: date
     charging_enabled: bool
     charge_amount: Decimal
+    moved: tuple[ChargeMove, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,7 +225,10 @@ class PlanChangeCharge:
     ``difference`` > 0 (upgrade) is billed by ``charge``. ``difference`` < 0 (downgrade)
     is a credit deducted from the contract's open charges due on or after the period's
     due date (``credited``: each charge and the amount taken off it); what no open charge
-    could absorb is ``unapplied_credit``, for the caller to show.
+    could absorb is ``unapplied_credit``. The whole credit is a row of the contract's
+    credit ledger (``credit``), and each part taken is recorded as used by its charge, so
+    ``unapplied_credit`` stays as the contract's credit, taken off its next monthly
+    charges.
     """
 
     difference: Decimal
@@ -203,6 +236,7 @@ class PlanChangeCharge:
     charge: Charge | None = None
     credited: list[tuple[Charge, Decimal]] = field(default_factory=list)
     unapplied_credit: Decimal = ZERO
+    credit: ContractCredit | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -477,15 +511,109 @@ def _description(text: str) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
+# --------------------------------------------------------------------------- credit
+
+
+def contract_credit_balance(contract_id: int) -> Decimal:
+    """The credit a contract holds: the sum of its credit movements (added in Python over
+    ``Decimal``, like every total here)."""
+    amounts = db.session.scalars(
+        select(ContractCredit.amount).where(ContractCredit.contract_id == contract_id)
+    )
+    return sum(amounts, ZERO)
+
+
+def contract_credits(contract_id: int) -> list[ContractCredit]:
+    """A contract's credit movements, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ContractCredit)
+            .where(ContractCredit.contract_id == contract_id)
+            .order_by(ContractCredit.id)
+        )
+    )
+
+
+def customer_credit_balance(customer_id: int) -> Decimal:
+    """The credit held by all of a customer's contracts."""
+    amounts = db.session.scalars(
+        select(ContractCredit.amount)
+        .join(Contract, ContractCredit.contract_id == Contract.id)
+        .where(Contract.customer_id == customer_id)
+    )
+    return sum(amounts, ZERO)
+
+
+def _grant_credit(contract: Contract, amount: Decimal, description: str) -> ContractCredit:
+    """Add credit to a contract (inside the caller's transaction)."""
+    credit = ContractCredit(
+        contract_id=contract.id, amount=amount, description=_description(description)
+    )
+    db.session.add(credit)
+    return credit
+
+
+def _take_credit(
+    contract: Contract, charge: Charge, balance: Decimal, note: str | None = None
+) -> Decimal:
+    """Take up to ``balance`` of the contract's credit off an open charge, recording the
+    use (a negative ledger row pointing at the charge) and noting it in the description.
+
+    A charge the credit covers entirely is settled at once (paid, R$ 0,00 received): there
+    is nothing to pay, no PIX code to show, and it must never turn overdue.
+
+    Returns:
+        The amount taken.
+    """
+    taken = min(balance, charge.amount)
+    if taken <= 0:
+        return ZERO
+    charge.amount -= taken
+    if note is None:
+        with _in_house_language():
+            note = _("credit used")
+    charge.description = _description(f"{charge.description} · {note} -{format_money(taken)}")
+    if charge.amount == 0:
+        charge.status = ChargeStatus.PAID
+        charge.paid_amount = ZERO
+        charge.paid_on = date.today()
+    db.session.add(
+        ContractCredit(contract_id=contract.id, charge=charge, amount=-taken, description=note)
+    )
+    return taken
+
+
+def _return_credit(charge: Charge) -> None:
+    """Give back the credit a cancelled charge had used, so the next charge takes it."""
+    used = -sum(
+        db.session.scalars(
+            select(ContractCredit.amount).where(ContractCredit.charge_id == charge.id)
+        ),
+        ZERO,
+    )
+    if used > 0:
+        with _in_house_language():
+            note = _("credit returned by a cancelled charge")
+        db.session.add(
+            ContractCredit(
+                contract_id=charge.contract_id, charge=charge, amount=used, description=note
+            )
+        )
+
+
 def _build_monthly_charge(
     contract: Contract, reference_month: date, booklet: PaymentBooklet | None = None
 ) -> Charge | None:
     """Add (without committing) the charge of ``reference_month``, or None if nothing is
-    billable in its period. The caller has checked that the month is not billed yet."""
+    billable in its period. The contract's credit, if any, is taken off it. The caller has
+    checked that the month is not billed yet."""
     period, due_on = month_period(contract.due_day, reference_month)
     amount, partial, billed = _period_amount(contract_subscriptions(contract), period)
     if amount <= 0:
         return None
+    # Read before the new charge is added: the query's autoflush must not flush it (a
+    # month taken meanwhile is reported by the caller's own flush).
+    credit = contract_credit_balance(contract.id)
     plans = ", ".join(s.plan.name for s in billed if s.plan is not None)
     with _in_house_language():
         text = _("Monthly fee %(month)s", month=reference_month.strftime("%m/%Y"))
@@ -501,6 +629,7 @@ def _build_monthly_charge(
         period_end=period.end,
         reference_month=reference_month,
     )
+    _take_credit(contract, charge, credit)
     return charge
 
 
@@ -546,6 +675,105 @@ def generate_monthly_charge(contract_id: int, reference_month: date) -> Generate
             db.session.rollback()
             return GeneratedCharge(_live_charge(contract_id, month), created=False)
     return GeneratedCharge(charge, created=True)
+
+
+def _lead_days(lead_days: int | None) -> int:
+    if lead_days is None:
+        lead_days = current_app.config.get("BILLING_LEAD_DAYS", BILLING_LEAD_DAYS)
+    whole = isinstance(lead_days, int) and not isinstance(lead_days, bool)
+    if not whole or not 0 <= lead_days <= money.MAX_DUE_DAY - 1:
+        raise BillingError(_l("The billing lead must be a whole number of days from 0 to 27."))
+    return lead_days
+
+
+def contracts_to_bill(today: date, lead_days: int | None = None) -> list[tuple[int, date]]:
+    """The active contracts whose next monthly charge should exist by now but does not.
+
+    A contract is due when one of its due dates falls from ``today`` to ``lead_days`` later
+    (a due day of today included: a charge that was missed is still made) and that month
+    has no live charge. Only contracts with at least one activated subscription are
+    listed, since the others have nothing to bill. At most 27 days ahead, so each due day
+    appears once.
+
+    Returns:
+        ``(contract id, reference month)`` pairs, by contract id.
+
+    Raises:
+        BillingError: ``lead_days`` is not a whole number from 0 to 27.
+    """
+    lead = _lead_days(lead_days)
+    months: dict[int, date] = {}
+    for offset in range(lead + 1):
+        day = today + timedelta(days=offset)
+        if day.day <= money.MAX_DUE_DAY:
+            months.setdefault(day.day, month_start(day))
+    if not months:
+        return []
+    combos = select(Combo.id).where(Combo.contract_id == Contract.id)
+    activated = exists().where(
+        or_(Subscription.contract_id == Contract.id, Subscription.combo_id.in_(combos)),
+        Subscription.first_activated_on.is_not(None),
+    )
+    due = [
+        and_(
+            Contract.due_day == due_day,
+            ~exists().where(
+                Charge.contract_id == Contract.id,
+                Charge.reference_month == month,
+                Charge.status.in_(LIVE),
+            ),
+        )
+        for due_day, month in months.items()
+    ]
+    rows = db.session.execute(
+        select(Contract.id, Contract.due_day)
+        .where(Contract.status == ContractStatus.ACTIVE, or_(*due), activated)
+        .order_by(Contract.id)
+    ).all()
+    return [(contract_id, months[due_day]) for contract_id, due_day in rows]
+
+
+def generate_due_charges(today: date | None = None, lead_days: int | None = None) -> ChargeRun:
+    """Generate the coming monthly charge of every active contract that lacks it.
+
+    The scheduled side of billing, run by the sweep of due work (``flask panel run-due``).
+    For each contract of :func:`contracts_to_bill` it calls
+    :func:`generate_monthly_charge`, so each contract is its own transaction and running
+    twice creates nothing new. A contract that fails (refused by a rule, or any error) is
+    logged and skipped: the others are still billed, and it is tried again next run.
+
+    Args:
+        today: the current day (tests; default: today).
+        lead_days: how many days before the due date to bill; default the app setting
+            ``BILLING_LEAD_DAYS``, else 10.
+
+    Returns:
+        How many charges were created, how many contracts had nothing to bill, and the
+        ids of the contracts that failed.
+
+    Raises:
+        BillingError: a bad ``lead_days``.
+    """
+    today = today or date.today()
+    run = ChargeRun()
+    for contract_id, month in contracts_to_bill(today, lead_days):
+        try:
+            result = generate_monthly_charge(contract_id, month)
+        except DomainError as exc:
+            db.session.rollback()
+            log.warning("monthly charge of contract %s for %s refused: %s", contract_id, month, exc)
+            run.failed.append(contract_id)
+            continue
+        except Exception:  # noqa: BLE001 - one contract's failure must not stop the others
+            db.session.rollback()
+            log.exception("monthly charge of contract %s for %s failed", contract_id, month)
+            run.failed.append(contract_id)
+            continue
+        if result.created:
+            run.created += 1
+        elif result.charge is None:
+            run.nothing_to_bill += 1
+    return run
 
 
 # --------------------------------------------------------------------------- payments
@@ -721,8 +949,10 @@ def cancel_booklet(booklet_id: int, reason: str) -> PaymentBooklet:
 def cancel_booklet_rows(booklet: PaymentBooklet) -> list[Charge]:
     """Mark a carnê cancelled and cancel its open charges, inside the caller's transaction.
 
-    Paid and transferred charges stay as they are. It only flushes: :func:`cancel_booklet`
-    and the ownership transfer (which may cancel the old contract's carnês) commit.
+    Paid and transferred charges stay as they are. The contract's credit that a cancelled
+    charge had used goes back to the contract, for the next charge. It only flushes:
+    :func:`cancel_booklet` and the ownership transfer (which may cancel the old contract's
+    carnês) commit.
 
     Returns:
         The charges it cancelled.
@@ -732,6 +962,7 @@ def cancel_booklet_rows(booklet: PaymentBooklet) -> list[Charge]:
     cancelled = [c for c in booklet.charges if c.status == ChargeStatus.OPEN]
     for charge in cancelled:
         charge.status = ChargeStatus.CANCELLED
+        _return_credit(charge)
     db.session.flush()
     return cancelled
 
@@ -851,6 +1082,59 @@ def _due_day_change_dates(old_due_day: int, new_due_day: int, today: date) -> tu
     return old_due, new_due
 
 
+def _charge_moves(
+    contract: Contract, old_due_on: date, new_due_on: date, new_day: int, today: date
+) -> list[ChargeMove]:
+    """Where a due-day change puts the contract's open charges that are not due yet.
+
+    An ISP moves what the customer has not paid yet and is not late on, so that everything
+    falls due on the new day; overdue charges (and those due today) keep their date, and
+    a carnê's slips are never rewritten (the change is refused while one has open
+    charges). For the open monthly charges outside a carnê due after ``today``:
+
+    * the one due on ``old_due_on`` closes the running cycle: it keeps its period and
+      falls due on ``new_due_on``, with the difference's charge;
+    * the later ones fall due on the new day of their own month, for the new day's billing
+      period of that month (the same number of days, so the same amount);
+    * one due before ``old_due_on`` (the new day had passed this month, so the change takes
+      effect a cycle later) stays.
+
+    One-off charges due together with a moved monthly charge (a plan change's
+    difference) move with it. Amounts never change.
+    """
+    candidates = db.session.scalars(
+        select(Charge)
+        .where(
+            Charge.contract_id == contract.id,
+            Charge.status == ChargeStatus.OPEN,
+            Charge.booklet_id.is_(None),
+            Charge.due_on > today,
+        )
+        .order_by(Charge.due_on, Charge.id)
+    ).all()
+    moves: list[ChargeMove] = []
+    new_dates: dict[date, date] = {}
+    for charge in candidates:
+        if charge.reference_month is None or charge.due_on < old_due_on:
+            continue
+        if charge.due_on == old_due_on:
+            move = ChargeMove(charge, new_due_on, charge.period_start, charge.period_end)
+        else:
+            period, due_on = month_period(new_day, charge.reference_month)
+            if due_on <= today:
+                continue
+            move = ChargeMove(charge, due_on, period.start, period.end)
+        if move.due_on != charge.due_on:
+            moves.append(move)
+            new_dates.setdefault(charge.due_on, move.due_on)
+    for charge in candidates:
+        if charge.reference_month is None and charge.due_on in new_dates:
+            moves.append(
+                ChargeMove(charge, new_dates[charge.due_on], charge.period_start, charge.period_end)
+            )
+    return moves
+
+
 def _charging_enabled() -> bool:
     variable = db.session.scalar(
         select(SystemVariable).where(SystemVariable.code == sysvars.CHARGE_DUE_DAY_CHANGE)
@@ -887,7 +1171,8 @@ def preview_due_day_change(
     The difference is :func:`app.services.money.due_day_change_difference` of the
     contract's monthly amount on ``today``. It is charged only when the system variable
     COBRAR_MUDANCA_VENCIMENTO is ``S`` and it is a debit; a credit (moving earlier) is shown
-    but never charged.
+    but never charged. The open charges the change would move (see :func:`_charge_moves`)
+    are listed too.
 
     Raises:
         NotFoundError: no such contract.
@@ -912,6 +1197,7 @@ def preview_due_day_change(
     )
     old_due, new_due = _due_day_change_dates(contract.due_day, new_day, today)
     enabled = _charging_enabled()
+    moved = _charge_moves(contract, old_due, new_due, new_day, today)
     return DueDayChange(
         contract=contract,
         old_due_day=contract.due_day,
@@ -922,6 +1208,7 @@ def preview_due_day_change(
         new_due_on=new_due,
         charging_enabled=enabled,
         charge_amount=difference if enabled and difference > 0 else ZERO,
+        moved=tuple(moved),
     )
 
 
@@ -937,6 +1224,8 @@ def change_due_day(
 
     The change is audited with ``reason``. A contract with an active carnê holding open
     charges is refused: its slips carry the old due dates, so cancel the carnê first.
+    In the same transaction the open charges not due yet move to the new due day
+    (``change.moved``), amounts unchanged.
 
     Args:
         contract_id: the contract.
@@ -977,6 +1266,10 @@ def change_due_day(
                 )
         contract = change.contract
         contract.due_day = change.new_due_day
+        for move in change.moved:
+            move.charge.due_on = move.due_on
+            move.charge.period_start = move.period_start
+            move.charge.period_end = move.period_end
         charge = None
         if change.charge_amount > 0:
             with _in_house_language():
@@ -1026,7 +1319,9 @@ def plan_change_charge(
     * an upgrade adds a charge for the difference, due with that monthly charge;
     * a downgrade is a credit taken off the contract's open charges due on or after that
       date, earliest first (the period's monthly charge is generated now if it does not
-      exist yet, so that the credit lands on it); what remains is ``unapplied_credit``.
+      exist yet, so that the credit lands on it); the credit is recorded in the
+      contract's credit ledger, and what remains, ``unapplied_credit``, is taken off its
+      next monthly charges.
 
     Args:
         subscription: the subscription whose plan changes.
@@ -1076,6 +1371,16 @@ def plan_change_charge(
     if contract.status == ContractStatus.ACTIVE and _live_charge(contract.id, month) is None:
         _build_monthly_charge(contract, month)
         db.session.flush()
+    # The credit goes into the contract's ledger; what the open charges take is recorded
+    # as used by each, so a charge cancelled later (a carnê) hands its part back.
+    with _in_house_language():
+        note = _("plan change credit")
+        text = _(
+            "Plan change credit from %(date)s · %(plan)s",
+            date=change_on.strftime("%d/%m/%Y"),
+            plan=subscription.plan.name if subscription.plan else "",
+        )
+    credit = _grant_credit(contract, -difference, text)
     remaining = -difference
     credited: list[tuple[Charge, Decimal]] = []
     open_charges = db.session.scalars(
@@ -1086,21 +1391,18 @@ def plan_change_charge(
             Charge.due_on >= due_on,
         )
         .order_by(Charge.due_on, Charge.id)
-    )
-    with _in_house_language():
-        note = _("plan change credit")
+    ).all()
     for charge in open_charges:
         if remaining <= 0:
             break
-        taken = min(charge.amount, remaining)
-        if taken <= 0:
-            continue
-        charge.amount -= taken
-        charge.description = _description(f"{charge.description} · {note} -{format_money(taken)}")
-        credited.append((charge, taken))
-        remaining -= taken
+        taken = _take_credit(contract, charge, remaining, note)
+        if taken > 0:
+            credited.append((charge, taken))
+            remaining -= taken
     db.session.flush()
-    return PlanChangeCharge(difference, period, credited=credited, unapplied_credit=remaining)
+    return PlanChangeCharge(
+        difference, period, credited=credited, unapplied_credit=remaining, credit=credit
+    )
 
 
 # --------------------------------------------------------------------------- lists and totals

@@ -46,6 +46,8 @@ from app.models import (
     CustomerKind,
     OwnershipTransfer,
     PaymentBooklet,
+    PaymentMethod,
+    PaymentMethodKind,
     Subscription,
     SubscriptionStatus,
     TransferStatus,
@@ -126,6 +128,12 @@ def _validate_new_holder(holder: NewHolder, errors: dict[str, str]) -> Customer 
     email = (holder.email or "").strip() or None
     if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
         errors["new_email"] = str(_l("Invalid e-mail address."))
+    try:
+        # The same rules as the customer screen's free text: it goes into the same column.
+        mobile = validate_text(holder.mobile, max_length=20, required=False) or None
+    except ValidationError as exc:
+        errors["new_mobile"] = str(exc)
+        mobile = None
     if document and db.session.scalar(select(Customer.id).where(Customer.document == document)):
         errors["new_document"] = str(_l("A customer with this CPF/CNPJ already exists."))
     if errors or kind is None:
@@ -135,7 +143,7 @@ def _validate_new_holder(holder: NewHolder, errors: dict[str, str]) -> Customer 
         name=name,
         document=document,
         email=email,
-        mobile=(holder.mobile or "").strip() or None,
+        mobile=mobile,
     )
 
 
@@ -292,7 +300,15 @@ def _cancel_booklets(contract: Contract) -> int:
 
 
 def _move_debt(old: Contract, new: Contract) -> Decimal:
-    """Open charges of the old contract become the new holder's; returns the total moved."""
+    """Open charges of the old contract become the new holder's; returns the total moved.
+
+    The copies take the new contract's payment method; on a PIX contract each gets a txid
+    of its own (the old one stays with the transferred charge, and a txid is unique).
+    """
+    from app.services.billing import new_txid
+
+    method = db.session.get(PaymentMethod, new.payment_method_id) if new.payment_method_id else None
+    is_pix = method is not None and method.kind == PaymentMethodKind.PIX
     moved = Decimal("0.00")
     charges = db.session.scalars(
         select(Charge)
@@ -311,6 +327,7 @@ def _move_debt(old: Contract, new: Contract) -> Decimal:
             period_end=charge.period_end,
             reference_month=charge.reference_month,
             status=ChargeStatus.OPEN,
+            pix_txid=new_txid() if is_pix else None,
         )
         charge.status = ChargeStatus.TRANSFERRED
         db.session.flush()  # frees the month on the old contract before the copy takes it

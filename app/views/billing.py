@@ -80,8 +80,9 @@ def _template_context() -> dict:
 
 
 def render_finance_tab(customer: Customer) -> str:
-    """Financeiro: totals open/overdue/paid, the charges filtered by status and due-date
-    period, the contracts with their billing actions, and the carnês."""
+    """Financeiro: totals open/overdue/paid, the credit still to deduct, the charges
+    filtered by status and due-date period, the contracts with their billing actions, and
+    the carnês."""
     from flask import render_template
 
     filters, errors = billing.parse_charge_filters(request.args)
@@ -89,6 +90,7 @@ def render_finance_tab(customer: Customer) -> str:
         "billing/tab.html",
         customer=customer,
         totals=billing.customer_totals(customer.id),
+        credit=billing.customer_credit_balance(customer.id),
         charges=billing.customer_charges(customer.id, filters),
         booklets=billing.customer_booklets(customer.id),
         contracts=billing.customer_contracts(customer.id),
@@ -217,6 +219,9 @@ class BillingActionsView(BaseView):
         errors.update(field_errors)
         if not field_errors:
             flash(str(exc), "danger")
+        # The difference shown travels in a hidden field: its refusal goes to the top.
+        if "expected_difference" in field_errors:
+            flash(str(field_errors["expected_difference"]), "danger")
 
     @expose("/charges/<int:charge_id>/pay", methods=["GET", "POST"])
     @has_access

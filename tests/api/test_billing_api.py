@@ -13,6 +13,7 @@ from app.models import (
     Charge,
     ChargeStatus,
     Contract,
+    ContractCredit,
     PaymentBooklet,
 )
 from app.models import system as sysvars
@@ -217,6 +218,44 @@ def test_due_day_preview_then_confirm(api, db_session, charging):
     audit = db_session.query(AuditLog).filter_by(table_name="contracts", action="update").one()
     assert audit.reason == "Pedido por telefone" and audit.source == "api"
     assert audit.username == "financeiro"
+
+
+def test_due_day_change_reports_and_moves_the_open_charges(api, db_session):
+    contract, _sub = billed_contract(db_session, "99.90", due_day=10)
+    today = date.today()
+    old_due, new_due = billing._due_day_change_dates(10, 20, today)
+    upcoming = billing.generate_monthly_charge(contract.id, old_due).charge
+    period = (upcoming.period_start.isoformat(), upcoming.period_end.isoformat())
+    db_session.commit()
+    client = api("financeiro")
+    url = f"/api/v1/billing-actions/contracts/{contract.id}/due-day"
+    moved = [
+        {
+            "charge_id": upcoming.id,
+            "due_on": new_due.isoformat(),
+            "period_start": period[0],
+            "period_end": period[1],
+        }
+    ]
+
+    preview = client.get(url, query_string={"due_day": "20"})
+
+    assert preview.status_code == 200, preview.json
+    assert preview.json["result"]["moved_charges"] == moved
+    response = client.post(url, json={"due_day": 20, "reason": "Pedido por telefone"})
+    assert response.status_code == 200, response.json
+    assert response.json["result"]["moved_charges"] == moved
+    db_session.expire_all()
+    assert db_session.get(Charge, upcoming.id).due_on == new_due
+
+
+def test_customer_charges_report_the_credit(api, db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 10))
+    db_session.add(ContractCredit(contract=contract, amount=D("25.81"), description="Crédito"))
+    db_session.commit()
+    response = api("financeiro").get(f"/api/v1/billing/customers/{contract.customer_id}/charges")
+    assert response.status_code == 200, response.json
+    assert response.json["credit"] == "25.81"
 
 
 def test_due_day_confirm_with_a_stale_difference_is_a_conflict(api, db_session):

@@ -3,7 +3,7 @@ differences, totals. Every expected amount is worked out by hand in a comment.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,6 +25,7 @@ from app.models import system as sysvars
 from app.services import billing, money
 from app.services.errors import ConflictError, NotFoundError
 from app.services.pix import parse_emv, validate_pix_payload
+from tests.factories import make_customer
 from tests.support.billing import (
     PIX_KEY,
     add_extra_service,
@@ -634,3 +635,424 @@ def test_money_never_goes_through_float(db_session):
     with pytest.raises(billing.BillingError):
         billing.plan_change_charge(sub, 99.90, D("129.90"), date(2024, 3, 25))
     assert type(billing.contract_monthly_amount(contract, date(2024, 3, 1))) is Decimal
+
+
+# --------------------------------------------------------------------------- the monthly sweep
+
+
+def _contract_charges(session, contract) -> list[Charge]:
+    return _charges(session, contract_id=contract.id)
+
+
+def test_the_sweep_bills_the_coming_month_of_each_contract_once(db_session):
+    # 01/03/2024 with a lead of 10 days: due dates from 01/03 to 11/03 are billed now.
+    due_10, _s = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    due_5, _s = billed_contract(db_session, "59.90", date(2023, 1, 5), due_day=5)
+    due_20, _s = billed_contract(db_session, "79.90", date(2023, 1, 20), due_day=20)
+    # Activated 20/02/2024: its first period 10/02-09/03 (29 days) is pro rata,
+    # 20/02 to 09/03 is 19 days: 99.90 x 19 / 29 = 65.4517... -> 65.45.
+    new, _s = billed_contract(db_session, "99.90", date(2024, 2, 20), due_day=10)
+    carne, _s = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    billing.issue_booklet(carne.id, 2, first_month=MARCH_2024)
+    cancelled, _s = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    cancelled.status = ContractStatus.CANCELLED
+    not_activated, sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    sub.first_activated_on = None
+    db_session.commit()
+
+    assert billing.contracts_to_bill(date(2024, 3, 1), lead_days=10) == [
+        (due_10.id, MARCH_2024),
+        (due_5.id, MARCH_2024),
+        (new.id, MARCH_2024),
+    ]
+    run = billing.generate_due_charges(date(2024, 3, 1), lead_days=10)
+
+    assert (run.created, run.nothing_to_bill, run.failed) == (3, 0, [])
+    (march_10,) = _contract_charges(db_session, due_10)
+    assert (march_10.due_on, march_10.amount) == (date(2024, 3, 10), D("99.90"))
+    assert march_10.reference_month == MARCH_2024 and march_10.pix_txid
+    (march_5,) = _contract_charges(db_session, due_5)
+    assert (march_5.due_on, march_5.amount) == (date(2024, 3, 5), D("59.90"))
+    (first,) = _contract_charges(db_session, new)
+    assert (first.due_on, first.amount) == (date(2024, 3, 10), D("65.45"))
+    assert _contract_charges(db_session, due_20) == []  # due on 20/03: not yet
+    assert len(_contract_charges(db_session, carne)) == 2  # its carnê bills March already
+    assert _contract_charges(db_session, cancelled) == []
+    assert _contract_charges(db_session, not_activated) == []
+
+    # Running again, the same day or the next, creates nothing new.
+    total = db_session.query(Charge).count()
+    assert billing.generate_due_charges(date(2024, 3, 1), lead_days=10).created == 0
+    assert billing.generate_due_charges(date(2024, 3, 2), lead_days=10).created == 0
+    assert db_session.query(Charge).count() == total
+    assert billing.contracts_to_bill(date(2024, 3, 2), lead_days=10) == []
+    # Ten days on, the window reaches 20/03.
+    assert billing.generate_due_charges(date(2024, 3, 10), lead_days=10).created == 1
+    (march_20,) = _contract_charges(db_session, due_20)
+    assert (march_20.due_on, march_20.amount) == (date(2024, 3, 20), D("79.90"))
+
+
+def test_the_sweep_lead_comes_from_the_app_setting(app, db_session, monkeypatch):
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    db_session.commit()
+    monkeypatch.setitem(app.config, "BILLING_LEAD_DAYS", 5)
+    assert billing.generate_due_charges(date(2024, 3, 4)).created == 0  # 10/03 is 6 days off
+    assert billing.generate_due_charges(date(2024, 3, 5)).created == 1
+    assert [c.due_on for c in _contract_charges(db_session, contract)] == [date(2024, 3, 10)]
+
+
+@pytest.mark.parametrize("lead_days", [-1, 28, "10", True])
+def test_a_bad_lead_is_refused(db_session, lead_days):
+    billed_contract(db_session)
+    db_session.commit()
+    with pytest.raises(billing.BillingError, match="27"):
+        billing.generate_due_charges(date(2024, 3, 1), lead_days=lead_days)
+    assert _charges(db_session) == []
+
+
+def test_one_contract_failing_does_not_stop_the_others(db_session, monkeypatch):
+    first, _s = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    broken, _s = billed_contract(db_session, "59.90", date(2023, 1, 10), due_day=10)
+    last, _s = billed_contract(db_session, "79.90", date(2023, 1, 10), due_day=10)
+    db_session.commit()
+    original = billing._period_amount
+
+    def fails_for_broken(subscriptions, period):
+        if subscriptions and subscriptions[0].contract_id == broken.id:
+            raise RuntimeError("database hiccup")
+        return original(subscriptions, period)
+
+    monkeypatch.setattr(billing, "_period_amount", fails_for_broken)
+    run = billing.generate_due_charges(date(2024, 3, 1), lead_days=10)
+
+    assert (run.created, run.failed) == (2, [broken.id])
+    assert [c.amount for c in _contract_charges(db_session, first)] == [D("99.90")]
+    assert [c.amount for c in _contract_charges(db_session, last)] == [D("79.90")]
+    assert _contract_charges(db_session, broken) == []
+    # Fixed, the next run bills it, and only it.
+    monkeypatch.setattr(billing, "_period_amount", original)
+    assert billing.generate_due_charges(date(2024, 3, 1), lead_days=10).created == 1
+    assert [c.amount for c in _contract_charges(db_session, broken)] == [D("59.90")]
+    assert db_session.query(Charge).count() == 3
+
+
+def test_the_due_work_sweep_and_run_due_bill_the_coming_month(app, db_session):
+    from app.jobs.due import run_due_work
+    from app.services.transfers import local_today
+
+    today = local_today()
+    due_on = next(
+        day
+        for day in (today + timedelta(days=n) for n in range(billing.BILLING_LEAD_DAYS + 1))
+        if day.day <= money.MAX_DUE_DAY
+    )
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 1), due_day=due_on.day)
+    db_session.commit()
+
+    assert run_due_work()["due_monthly_charges"] == 1
+    (charge,) = _contract_charges(db_session, contract)
+    assert (charge.due_on, charge.amount) == (due_on, D("99.90"))
+    # `flask panel run-due` runs the same sweep; the month is billed, nothing new.
+    result = app.test_cli_runner().invoke(args=["panel", "run-due"])
+    assert result.exit_code == 0 and "due_monthly_charges: 0" in result.output
+    assert len(_contract_charges(db_session, contract)) == 1
+
+
+# --------------------------------------------------------------------------- transferred debt
+
+
+@pytest.mark.parametrize("method", [PaymentMethodKind.PIX, PaymentMethodKind.BOLETO])
+def test_debt_moved_by_a_transfer_gets_its_own_txid_on_a_pix_contract(db_session, method):
+    from app.services import transfers
+
+    set_pix(db_session)
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10), method=method)
+    old = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    old_txid = old.pix_txid
+    heir = make_customer(db_session)
+    db_session.commit()
+
+    transfers.request_transfer(
+        transfers.TransferRequest(
+            subscription_id=sub.id, main_contract_id=contract.id, to_customer_id=heir.id
+        ),
+        today=date(2024, 3, 5),
+    )
+
+    db_session.expire_all()
+    moved = db_session.get(Charge, old.id)
+    assert moved.status == ChargeStatus.TRANSFERRED and moved.pix_txid == old_txid
+    copy = db_session.get(Charge, moved.transferred_to_id)
+    assert copy.customer_id == heir.id and copy.amount == D("99.90")
+    if method == PaymentMethodKind.BOLETO:
+        assert copy.pix_txid is None
+        return
+    assert copy.pix_txid and copy.pix_txid != old_txid
+    assert len(copy.pix_txid) == billing.TXID_LENGTH and copy.pix_txid.isalnum()
+    pix = billing.charge_pix(copy.id)
+    assert validate_pix_payload(pix.payload)
+    assert parse_emv(pix.payload)["62"]["05"] == copy.pix_txid
+    assert parse_emv(pix.payload)["54"] == "99.90"
+
+
+# --------------------------------------------------------------------------- due day: open charges
+
+
+def test_a_due_day_change_moves_the_open_charges_not_yet_due(db_session):
+    set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, "S")
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    february = billing.generate_monthly_charge(contract.id, date(2024, 2, 1)).charge
+    paid_january = billing.generate_monthly_charge(contract.id, date(2024, 1, 1)).charge
+    billing.mark_charge_paid(paid_january.id, "99.90", date(2024, 1, 10), today=date(2024, 3, 5))
+    march = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    april = billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).charge
+    # An upgrade on 01/03 inside 10/02-09/03 (29 days): 9 days, 50.00 x 9 / 29 = 15.517...
+    # -> 15.52, due with March's charge on 10/03.
+    upgrade = billing.plan_change_charge(sub, D("99.90"), D("149.90"), date(2024, 3, 1)).charge
+    db_session.commit()
+    today = date(2024, 3, 5)
+
+    preview = billing.preview_due_day_change(contract.id, 20, today=today)
+    assert {(m.charge.id, m.due_on) for m in preview.moved} == {
+        (march.id, date(2024, 3, 20)),
+        (april.id, date(2024, 4, 20)),
+        (upgrade.id, date(2024, 3, 20)),
+    }
+    assert db_session.get(Charge, march.id).due_on == date(2024, 3, 10)  # preview writes nothing
+
+    result = billing.change_due_day(
+        contract.id, 20, "Salário no dia 20", expected_difference="32.23", today=today
+    )
+
+    db_session.expire_all()
+    rows = {
+        c.id: (c.due_on, c.period_start, c.period_end, c.amount, c.status)
+        for c in _contract_charges(db_session, contract)
+    }
+    # Overdue February and paid January keep their dates.
+    assert rows[february.id] == (
+        date(2024, 2, 10),
+        date(2024, 1, 10),
+        date(2024, 2, 9),
+        D("99.90"),
+        ChargeStatus.OPEN,
+    )
+    assert rows[paid_january.id][0] == date(2024, 1, 10)
+    # March closes the running cycle: same period, due on the first new due date, with the
+    # upgrade that was due with it and the difference (10/03 to 19/03, 32.23, as above).
+    assert rows[march.id] == (
+        date(2024, 3, 20),
+        date(2024, 2, 10),
+        date(2024, 3, 9),
+        D("99.90"),
+        ChargeStatus.OPEN,
+    )
+    assert rows[upgrade.id] == (
+        date(2024, 3, 20),
+        date(2024, 3, 1),
+        date(2024, 3, 9),
+        D("15.52"),
+        ChargeStatus.OPEN,
+    )
+    assert rows[result.charge.id] == (
+        date(2024, 3, 20),
+        date(2024, 3, 10),
+        date(2024, 3, 19),
+        D("32.23"),
+        ChargeStatus.OPEN,
+    )
+    # April becomes the new day's April: 20/03 to 19/04, a whole period, the same 99.90.
+    assert rows[april.id] == (
+        date(2024, 4, 20),
+        date(2024, 3, 20),
+        date(2024, 4, 19),
+        D("99.90"),
+        ChargeStatus.OPEN,
+    )
+    # May follows on from it: 20/04 to 19/05, due 20/05. Every day is billed once.
+    may = billing.generate_monthly_charge(contract.id, date(2024, 5, 1)).charge
+    assert (may.due_on, may.period_start, may.period_end, may.amount) == (
+        date(2024, 5, 20),
+        date(2024, 4, 20),
+        date(2024, 5, 19),
+        D("99.90"),
+    )
+    audit = {
+        (row.table_name, row.record_id): row.reason
+        for row in db_session.query(AuditLog).filter_by(action="update")
+    }
+    assert audit[("charges", str(march.id))] == "Salário no dia 20"
+
+
+def test_a_charge_due_today_and_the_variable_off_keep_the_charge_where_it_is(db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 5), due_day=5)
+    march = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    april = billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).charge
+    db_session.commit()
+    # On the due day itself the running cycle is 05/03-04/04: it ends on 05/04, and the
+    # first new due date is 15/04. March's charge, due today, is not moved.
+    result = billing.change_due_day(contract.id, 15, "Pedido", today=date(2024, 3, 5))
+
+    assert result.charge is None  # the variable is off: no difference charged
+    db_session.expire_all()
+    assert db_session.get(Charge, march.id).due_on == date(2024, 3, 5)
+    moved = db_session.get(Charge, april.id)
+    assert (moved.due_on, moved.period_start, moved.period_end, moved.amount) == (
+        date(2024, 4, 15),
+        date(2024, 3, 5),
+        date(2024, 4, 4),
+        D("99.90"),
+    )
+    assert len(_contract_charges(db_session, contract)) == 2
+
+
+def test_moving_earlier_past_this_months_new_day_moves_from_the_next_cycle(db_session):
+    set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, "S")
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 20), due_day=20)
+    march, april, may = (
+        billing.generate_monthly_charge(contract.id, date(2024, month, 1)).charge
+        for month in (3, 4, 5)
+    )
+    db_session.commit()
+    # 20 -> 3 on 05/03/2024: 03/03 has passed, so the change takes effect a cycle later:
+    # the cycle 20/03-19/04 ends on 20/04 and the first new due date is 03/04. Days 03/04
+    # to 19/04 (17 of that cycle's 31) are paid twice: 99.90 x 17 / 31 = 54.783... -> a
+    # credit of 54.78, shown, not charged.
+    result = billing.change_due_day(contract.id, 3, "Antecipar", today=date(2024, 3, 5))
+
+    assert result.change.difference == D("-54.78") and result.charge is None
+    db_session.expire_all()
+    march, april, may = (db_session.get(Charge, c.id) for c in (march, april, may))
+    assert (march.due_on, march.period_start) == (date(2024, 3, 20), date(2024, 2, 20))
+    assert (april.due_on, april.period_start, april.period_end) == (
+        date(2024, 4, 3),
+        date(2024, 3, 20),
+        date(2024, 4, 19),
+    )
+    assert (may.due_on, may.period_start, may.period_end) == (
+        date(2024, 5, 3),
+        date(2024, 4, 3),
+        date(2024, 5, 2),
+    )
+    assert [c.amount for c in (march, april, may)] == [D("99.90")] * 3
+
+
+def test_a_refused_due_day_change_moves_no_charge(db_session):
+    set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, "S")
+    contract, _sub = billed_contract(db_session, due_day=10)
+    april = billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).charge
+    db_session.commit()
+    with pytest.raises(ConflictError):
+        billing.change_due_day(
+            contract.id, 20, "motivo", expected_difference="30.00", today=date(2024, 3, 5)
+        )
+    db_session.expire_all()
+    assert db_session.get(Charge, april.id).due_on == date(2024, 4, 10)
+
+
+# --------------------------------------------------------------------------- stored credit
+
+
+def test_a_downgrade_credit_no_charge_absorbs_is_kept_for_the_next_monthly_charge(db_session):
+    contract, sub = billed_contract(db_session, "149.90", date(2023, 1, 10), due_day=10)
+    april = billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).charge
+    billing.mark_charge_paid(april.id, "149.90", date(2024, 3, 20), today=date(2024, 3, 20))
+    db_session.add(
+        SubscriptionPlanHistory(
+            subscription=sub, plan=sub.plan, price=D("99.90"), started_on=date(2024, 3, 25)
+        )
+    )
+    # 149.90 -> 99.90 on 25/03/2024: a credit of 25.81 (see the plan change tests); April
+    # is paid, so no open charge takes it.
+    result = billing.plan_change_charge(sub, D("149.90"), D("99.90"), date(2024, 3, 25))
+    db_session.commit()
+
+    assert result.unapplied_credit == D("25.81")
+    assert result.credit.amount == D("25.81") and result.credit.charge_id is None
+    assert billing.contract_credit_balance(contract.id) == D("25.81")
+    assert billing.customer_credit_balance(contract.customer_id) == D("25.81")
+
+    # May (10/04-09/05, at the new price 99.90) takes it: 99.90 - 25.81 = 74.09.
+    may = billing.generate_monthly_charge(contract.id, date(2024, 5, 1)).charge
+    assert may.amount == D("74.09") and may.status == ChargeStatus.OPEN
+    assert "-25,81" in may.description
+    assert billing.contract_credit_balance(contract.id) == D("0.00")
+    assert [(c.amount, c.charge_id) for c in billing.contract_credits(contract.id)] == [
+        (D("25.81"), None),
+        (D("-25.81"), may.id),
+    ]
+    # Used once: June is billed in full.
+    june = billing.generate_monthly_charge(contract.id, date(2024, 6, 1)).charge
+    assert june.amount == D("99.90")
+
+
+def test_a_credit_larger_than_a_charge_settles_it_and_carries_over(db_session):
+    contract, sub = billed_contract(db_session, "249.90", date(2023, 1, 10), due_day=10)
+    april = billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).charge
+    billing.mark_charge_paid(april.id, "249.90", date(2024, 3, 20), today=date(2024, 3, 20))
+    db_session.add(
+        SubscriptionPlanHistory(
+            subscription=sub, plan=sub.plan, price=D("99.90"), started_on=date(2024, 3, 10)
+        )
+    )
+    # 249.90 -> 99.90 on 10/03, the first day of 10/03-09/04: the whole period, a credit
+    # of 150.00, and April (which would take it) is paid.
+    billing.plan_change_charge(sub, D("249.90"), D("99.90"), date(2024, 3, 10))
+    db_session.commit()
+    assert billing.contract_credit_balance(contract.id) == D("150.00")
+
+    booklet = billing.issue_booklet(contract.id, 3, first_month=date(2024, 5, 1))
+
+    may, june, july = booklet.charges
+    # May (99.90) is covered in full: settled at once, nothing to pay, no PIX code.
+    assert (may.amount, may.status, may.paid_amount) == (D("0.00"), ChargeStatus.PAID, D("0.00"))
+    with pytest.raises(billing.BillingError):
+        billing.charge_pix(may.id)
+    # June takes the remaining 150.00 - 99.90 = 50.10: 99.90 - 50.10 = 49.80. July is whole.
+    assert (june.amount, june.status) == (D("49.80"), ChargeStatus.OPEN)
+    assert (july.amount, july.status) == (D("99.90"), ChargeStatus.OPEN)
+    assert billing.contract_credit_balance(contract.id) == D("0.00")
+    totals = billing.customer_totals(contract.customer_id, today=date(2024, 5, 11))
+    assert (totals.open, totals.overdue) == (D("149.70"), D("0.00"))
+
+
+def test_cancelling_a_booklet_gives_back_the_credit_its_open_charges_used(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    april = billing.generate_monthly_charge(contract.id, date(2024, 4, 1)).charge
+    billing.mark_charge_paid(april.id, "99.90", date(2024, 3, 20), today=date(2024, 3, 20))
+    # 99.90 -> 69.90 on 10/03: the whole period 10/03-09/04, a credit of 30.00.
+    billing.plan_change_charge(sub, D("99.90"), D("69.90"), date(2024, 3, 10))
+    db_session.commit()
+    booklet = billing.issue_booklet(contract.id, 2, first_month=date(2024, 5, 1))
+    assert [c.amount for c in booklet.charges] == [D("69.90"), D("99.90")]
+    assert billing.contract_credit_balance(contract.id) == D("0.00")
+
+    billing.cancel_booklet(booklet.id, "Cliente pediu boleto")
+
+    assert billing.contract_credit_balance(contract.id) == D("30.00")
+    again = billing.issue_booklet(contract.id, 2, first_month=date(2024, 5, 1))
+    assert [c.amount for c in again.charges] == [D("69.90"), D("99.90")]
+    assert billing.contract_credit_balance(contract.id) == D("0.00")
+
+
+def test_a_downgrade_credit_on_a_carne_slip_comes_back_when_the_carne_is_cancelled(db_session):
+    contract, sub = billed_contract(db_session, "99.90", date(2023, 1, 10), due_day=10)
+    booklet = billing.issue_booklet(contract.id, 2, first_month=date(2024, 4, 1))
+    # 99.90 -> 69.90 on 10/03: the whole period 10/03-09/04, a credit of 30.00 that
+    # April's open slip absorbs (99.90 - 30.00 = 69.90).
+    result = billing.plan_change_charge(sub, D("99.90"), D("69.90"), date(2024, 3, 10))
+    db_session.commit()
+    april = booklet.charges[0]
+    assert result.credited == [(april, D("30.00"))] and result.unapplied_credit == 0
+    assert april.amount == D("69.90")
+    assert billing.contract_credit_balance(contract.id) == D("0.00")
+
+    billing.cancel_booklet(booklet.id, "Troca para boleto")
+
+    # The slip is cancelled, so the credit is the contract's again for its next charge.
+    assert billing.contract_credit_balance(contract.id) == D("30.00")
+    assert [(c.amount, c.charge_id) for c in billing.contract_credits(contract.id)] == [
+        (D("30.00"), None),
+        (D("-30.00"), april.id),
+        (D("30.00"), april.id),
+    ]

@@ -17,6 +17,7 @@ from app.models import (
     Charge,
     ChargeStatus,
     Contract,
+    ContractCredit,
     CustomerAccessLog,
     PaymentBooklet,
 )
@@ -24,6 +25,7 @@ from app.models import system as sysvars
 from app.services import billing, money
 from app.services.pix import validate_pix_payload
 from tests.support.billing import billed_contract, set_pix, set_variable
+from tests.support.i18n import translated
 
 D = Decimal
 MARCH_2024 = date(2024, 3, 1)
@@ -277,6 +279,54 @@ def test_due_day_change_shows_the_difference_before_confirming(login_as, db_sess
         assert charges == []
     audit = db_session.query(AuditLog).filter_by(table_name="contracts", action="update").one()
     assert audit.reason == "Recebe salário dia 20"
+
+
+def test_due_day_preview_lists_the_charges_it_moves(login_as, db_session):
+    contract, _sub = billed_contract(db_session, "99.90", due_day=10)
+    today = date.today()
+    old_due, new_due = billing._due_day_change_dates(10, 20, today)
+    upcoming = billing.generate_monthly_charge(contract.id, old_due).charge
+    db_session.commit()
+    client = login_as("financeiro")
+    url = f"/billing/actions/contracts/{contract.id}/due-day"
+
+    html = _page(client.post(url, data={"go": "preview", "due_day": "20"}))
+
+    moves = html[html.index('class="table table-condensed due-day-moves"') :]
+    row = moves[moves.index(f'data-charge="{upcoming.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert f"{old_due:%d/%m/%Y}" in row and f'"new-due-on">{new_due:%d/%m/%Y}<' in row
+    assert "R$ 99,90" in row
+    db_session.expire_all()
+    assert db_session.get(Charge, upcoming.id).due_on == old_due  # nothing moved yet
+
+    expected = money.due_day_change_difference(D("99.90"), 10, 20, today)
+    response = client.post(
+        url,
+        data={
+            "go": "confirm",
+            "due_day": "20",
+            "expected_difference": str(expected),
+            "reason": "x",
+        },
+    )
+
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Charge, upcoming.id).due_on == new_due
+
+
+def test_the_tab_shows_the_credit_still_to_deduct(login_as, db_session):
+    contract, _sub = billed_contract(db_session, "99.90", date(2023, 1, 10))
+    db_session.add(ContractCredit(contract=contract, amount=D("25.81"), description="Crédito"))
+    db_session.commit()
+
+    html = _page(login_as("financeiro").get(f"/billing/customers/{contract.customer_id}/"))
+
+    message = translated(
+        "Credit to be taken off the next monthly charges: R$ %(amount)s", amount="25,81"
+    )
+    assert message in html
 
 
 def test_due_day_change_refuses_a_bad_day_in_portuguese(login_as, db_session):
