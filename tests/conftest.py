@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+# The suite's one SNMP agent (snmpsim): driver tests and ONU status tests share it.
+from tests.support.snmp_agent import snmp_agent  # noqa: F401 - a fixture
+
 os.environ.setdefault("PANEL_ENV", "test")
 os.environ.setdefault("INSTANCE_DIR", tempfile.mkdtemp(prefix="panel-instance-"))
 

@@ -68,12 +68,15 @@ def refusal(api, exc: DomainError, **extra):
     """A refused domain action as its 4xx answer, the session rolled back.
 
     Input faults come back per field (``{"field": ["message"]}``, the shape FAB gives
-    schema errors); any other refusal as one message.
+    schema errors); any other refusal as one message. A refusal carrying ``details``
+    (what the client needs to try again, e.g. the new commands of a changed plan) adds
+    them to the answer.
     """
     db.session.rollback()
     errors = exc.field_errors()
     message = {field: [text] for field, text in errors.items()} if errors else str(exc)
-    return api.response(exc.status_code, message=message, **extra)
+    details = getattr(exc, "details", None) or {}
+    return api.response(exc.status_code, message=message, **details, **extra)
 
 
 def answers_refusals(method):

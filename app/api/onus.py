@@ -9,35 +9,18 @@ follows it. Wi-Fi keys appear only in ``GET /api/v1/onu-actions/<id>/wifi``, whi
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
+from app.api.base import answers_refusals, json_body
 from app.extensions import db
 from app.models import OnuProvisioning
 from app.security import permissions as p
 from app.services import onus as svc
-from app.services.errors import DomainError, NotFoundError
+from app.services.errors import NotFoundError
 from app.views.onus import job_json
-
-
-def _refused(api: BaseApi, exc: DomainError):
-    db.session.rollback()
-    if isinstance(exc, svc.PlanChangedError):
-        return api.response(409, message=str(exc), commands=exc.commands)
-    if isinstance(exc, svc.OnuFormError):
-        return api.response(422, message=exc.errors)
-    if exc.field:
-        return api.response(exc.status_code, message={exc.field: [str(exc)]})
-    return api.response(getattr(exc, "status_code", 422), message=str(exc))
-
-
-def _body(api: BaseApi) -> dict[str, Any] | None:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else None
 
 
 def _user_id() -> int | None:
@@ -71,6 +54,7 @@ class OnuActionsApi(BaseApi):
     @expose("/discover", methods=["GET"])
     @protect()
     @safe
+    @answers_refusals
     def discover(self):
         """Unprovisioned ONUs of one OLT or of all active ones (read in parallel).
         ---
@@ -87,12 +71,9 @@ class OnuActionsApi(BaseApi):
               $ref: '#/components/responses/404'
         """
         raw = request.args.get("olt_id")
-        try:
-            if raw is not None and not raw.isdigit():
-                raise NotFoundError(_("OLT not found."))
-            found = svc.discover_unprovisioned(None if raw is None else [int(raw)])
-        except DomainError as exc:
-            return _refused(self, exc)
+        if raw is not None and not raw.isdigit():
+            raise NotFoundError(_("OLT not found."))
+        found = svc.discover_unprovisioned(None if raw is None else [int(raw)])
         return self.response(200, result=[
             {"olt_id": o.olt_id, "olt": o.olt_name, "serial": o.serial, "frame": o.frame,
              "slot": o.slot, "port": o.port, "model": o.model,
@@ -103,6 +84,7 @@ class OnuActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/plan", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def plan(self, subscription_id: int):
         """The exact commands linking this ONU would send (nothing is written).
         ---
@@ -136,13 +118,8 @@ class OnuActionsApi(BaseApi):
             422:
               $ref: '#/components/responses/422'
         """
-        data = _body(self)
-        if data is None:
-            return self.response_400(message=_("Request is not JSON"))
-        try:
-            plan = svc.plan_link(subscription_id, data)
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        plan = svc.plan_link(subscription_id, data)
         return self.response(200, result={
             "onu_index": plan.onu_index, "service_port_id": plan.service_port_id,
             "description": plan.description, "commands": plan.commands})
@@ -150,6 +127,7 @@ class OnuActionsApi(BaseApi):
     @expose("/subscriptions/<int:subscription_id>/link", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def link(self, subscription_id: int):
         """Link an ONU to a plan and enqueue its provisioning (202 with the job's id).
 
@@ -169,24 +147,20 @@ class OnuActionsApi(BaseApi):
             422:
               $ref: '#/components/responses/422'
         """
-        data = _body(self)
-        if data is None:
-            return self.response_400(message=_("Request is not JSON"))
+        data = json_body()
         expected = data.get("expected_commands")
         if expected is not None and not (isinstance(expected, list)
                                          and all(isinstance(c, str) for c in expected)):
             return self.response_422(message={"expected_commands": [_("Must be a list of "
                                                                       "command lines.")]})
-        try:
-            job = svc.link_onu(subscription_id, data, expected_commands=expected,
-                               user_id=_user_id())
-        except DomainError as exc:
-            return _refused(self, exc)
+        job = svc.link_onu(subscription_id, data, expected_commands=expected,
+                           user_id=_user_id())
         return _accepted(self, job)
 
     @expose("/jobs/<int:provisioning_id>/retry", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def retry(self, provisioning_id: int):
         """Run a failed or partial provisioning again (202).
         ---
@@ -201,15 +175,13 @@ class OnuActionsApi(BaseApi):
             409:
               description: still running, or another job of the ONU is
         """
-        try:
-            job = svc.retry_provisioning(provisioning_id, _user_id())
-        except DomainError as exc:
-            return _refused(self, exc)
+        job = svc.retry_provisioning(provisioning_id, _user_id())
         return _accepted(self, job)
 
     @expose("/<int:onu_id>/wifi", methods=["GET"])
     @protect()
     @safe
+    @answers_refusals
     def get_wifi(self, onu_id: int):
         """The ONU's SSIDs and WPA2 keys (only for users who may change them).
         ---
@@ -224,10 +196,7 @@ class OnuActionsApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            wifi = svc.wifi_of(svc.get_onu(onu_id))
-        except DomainError as exc:
-            return _refused(self, exc)
+        wifi = svc.wifi_of(svc.get_onu(onu_id))
         response = self.response(200, result={"ssid_24": wifi.ssid_24, "key_24": wifi.key_24,
                                               "ssid_5": wifi.ssid_5, "key_5": wifi.key_5})
         response.headers["Cache-Control"] = "no-store"
@@ -236,6 +205,7 @@ class OnuActionsApi(BaseApi):
     @expose("/<int:onu_id>/wifi", methods=["PUT"])
     @protect()
     @safe
+    @answers_refusals
     def put_wifi(self, onu_id: int):
         """Set the ONU's SSIDs and WPA2 keys (8–63 characters); a job sends them (202).
         ---
@@ -260,18 +230,14 @@ class OnuActionsApi(BaseApi):
             422:
               $ref: '#/components/responses/422'
         """
-        data = _body(self)
-        if data is None:
-            return self.response_400(message=_("Request is not JSON"))
-        try:
-            job = svc.update_wifi(onu_id, data, _user_id())
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        job = svc.update_wifi(onu_id, data, _user_id())
         return _accepted(self, job)
 
     @expose("/<int:onu_id>/reboot", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def reboot(self, onu_id: int):
         """Reboot the ONU (202).
         ---
@@ -284,15 +250,13 @@ class OnuActionsApi(BaseApi):
             202:
               description: the reboot job, queued
         """
-        try:
-            job = svc.reboot_onu(onu_id, _user_id())
-        except DomainError as exc:
-            return _refused(self, exc)
+        job = svc.reboot_onu(onu_id, _user_id())
         return _accepted(self, job)
 
     @expose("/<int:onu_id>", methods=["DELETE"])
     @protect()
     @safe
+    @answers_refusals
     def delete(self, onu_id: int):
         """Delete the ONU from its OLT and the plan (202); needs CODLMPONU = 'S'.
         ---
@@ -307,15 +271,13 @@ class OnuActionsApi(BaseApi):
             403:
               description: CODLMPONU is not 'S'
         """
-        try:
-            job = svc.delete_onu(onu_id, _user_id())
-        except DomainError as exc:
-            return _refused(self, exc)
+        job = svc.delete_onu(onu_id, _user_id())
         return _accepted(self, job)
 
     @expose("/<int:onu_id>/move", methods=["POST"])
     @protect()
     @safe
+    @answers_refusals
     def move(self, onu_id: int):
         """Move the ONU to another plan of the same customer; needs CODLMPONU = 'S'.
         ---
@@ -337,13 +299,8 @@ class OnuActionsApi(BaseApi):
             403:
               description: CODLMPONU is not 'S'
         """
-        data = _body(self)
-        if data is None:
-            return self.response_400(message=_("Request is not JSON"))
-        try:
-            onu = svc.move_onu(onu_id, data.get("subscription_id"))
-        except DomainError as exc:
-            return _refused(self, exc)
+        data = json_body()
+        onu = svc.move_onu(onu_id, data.get("subscription_id"))
         return self.response(200, result={"id": onu.id, "subscription_id": onu.subscription_id})
 
 
@@ -381,6 +338,7 @@ class OnuStatusApi(BaseApi):
     @expose("/<int:onu_id>", methods=["GET"])
     @protect()
     @safe
+    @answers_refusals
     def status(self, onu_id: int):
         """The ONU's state read now from its OLT: CLI over SSH, optical power over SNMP.
         ---
@@ -395,10 +353,7 @@ class OnuStatusApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            report = svc.read_status(onu_id)
-        except DomainError as exc:
-            return _refused(self, exc)
+        report = svc.read_status(onu_id)
         cli = report.cli
         snmp_status = report.snmp
         return self.response(200, result={

@@ -10,6 +10,7 @@ from marshmallow import validate
 
 from app.api.base import PanelModelRestApi, ReadOnlyModelRestApi
 from app.api.schemas import money, rule, text
+from app.drivers.olt.validation import PROFILE_NAME_PATTERN
 from app.models import (
     AccessPoint,
     AuditLog,
@@ -30,8 +31,10 @@ from app.models import (
     TvPackage,
 )
 from app.security import permissions as p
+from app.services.access_log import record_customer_access
 from app.validators import validate_document
 from app.views.base import interface
+from app.views.network import PROFILE_NAME_MESSAGE
 
 
 class CustomerApi(PanelModelRestApi):
@@ -77,6 +80,14 @@ class CustomerApi(PanelModelRestApi):
         "document": rule(validate_document),
         "email": validate.Email(),
     }
+
+    def get_headless(self, pk, **kwargs):
+        """The customer's record; each opening is written to the Log Acesso Cliente."""
+        response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200:
+            customer = self.datamodel.get(pk, self._base_filters)
+            record_customer_access(customer, "record", channel="api")
+        return response
 
 
 class PlanApi(PanelModelRestApi):
@@ -208,6 +219,9 @@ class OltApi(PanelModelRestApi):
         "line_profile_id",
         "service_profile_id",
         "onu_type",
+        "tcont_profile",
+        "vlan_profile",
+        "ip_profile",
         "default_vlan",
         "active",
     ]
@@ -220,6 +234,9 @@ class OltApi(PanelModelRestApi):
         "ssh_port": validate.Range(min=1, max=65535),
         "snmp_port": validate.Range(min=1, max=65535),
         "default_vlan": validate.Range(min=1, max=4094),
+        # Profile names end up in the OLT's CLI lines: the drivers' allowlist, checked early.
+        **{column: validate.Regexp(PROFILE_NAME_PATTERN, error=PROFILE_NAME_MESSAGE)
+           for column in ("onu_type", "tcont_profile", "vlan_profile", "ip_profile")},
     }
 
 

@@ -73,7 +73,8 @@ def olt_lock(olt_id: int, *, wait: float | None = None, ttl: float | None = None
     config = current_app.config
     wait = float(config.get("ONU_LOCK_WAIT", DEFAULT_LOCK_WAIT) if wait is None else wait)
     ttl = float(config.get("ONU_LOCK_TTL", DEFAULT_LOCK_TTL) if ttl is None else ttl)
-    busy = f"A OLT {olt_id} está ocupada com outro job há mais de {int(wait)} s"
+    busy = _("OLT %(olt)s has been busy with another job for more than %(seconds)s s.",
+             olt=olt_id, seconds=int(wait))
     if config.get("REDIS_URL"):
         from redis.exceptions import LockError
 

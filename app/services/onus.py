@@ -73,6 +73,7 @@ from app.models import (
 from app.models import system as sysvars
 from app.models.base import utcnow
 from app.services.errors import ConflictError, DomainError, NotFoundError, constraint_name
+from app.validators import ValidationError, validate_text
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class PlanChangedError(ConflictError):
                "confirm again.")
         )
         self.commands = commands
+        self.details = {"commands": commands}
 
 
 class OltUnavailableError(DomainError):
@@ -462,9 +464,12 @@ def validate_link_data(data: Mapping[str, Any], olt: Olt | None = None) -> LinkR
     frame = _integer(data, "frame", _("Frame"), 0, 255, errors)
     slot = _integer(data, "slot", _("Slot"), 0, 255, errors)
     port = _integer(data, "port", _("PON port"), 0, 255, errors)
-    model = _text(data, "model") or None
-    if model is not None and (len(model) > 60 or not model.isprintable()):
+    try:
+        # The rules of every free-text field: no control characters, no markup.
+        model = validate_text(_text(data, "model"), max_length=60, required=False) or None
+    except ValidationError:
         errors["model"] = _("Invalid ONU model.")
+        model = None
     try:
         kind = ConnectionType(_text(data, "connection_type"))
     except ValueError:
@@ -839,8 +844,9 @@ def wifi_of(onu: Onu) -> WifiData:
 def validate_wifi_data(data: Mapping[str, Any]) -> WifiSettings:
     """Check SSIDs and WPA2 keys (8–63 characters) with the driver's allowlists.
 
-    ``ssid_24``/``key_24`` are required; ``ssid_5``/``key_5`` go together or not at all.
-    Nothing is trimmed or rewritten: a leading space, a quote or a newline is refused.
+    The ISP decides which band is used: ``ssid_24``/``key_24``, ``ssid_5``/``key_5`` or
+    both; each band's SSID and key go together, and at least one band is needed. Nothing
+    is trimmed or rewritten: a leading space, a quote or a newline is refused.
 
     Raises:
         OnuFormError: with a message per invalid field.
@@ -851,20 +857,22 @@ def validate_wifi_data(data: Mapping[str, Any]) -> WifiSettings:
 
     errors: dict[str, str] = {}
     fields = {name: value(name) for name in ("ssid_24", "key_24", "ssid_5", "key_5")}
-    for name, check in (("ssid_24", checks.check_ssid), ("key_24", checks.check_wpa2_key)):
-        try:
-            check(fields[name])
-        except UnsafeValueError as exc:
-            errors[name] = str(exc)
-    if (fields["ssid_5"] is None) != (fields["key_5"] is None):
-        missing = "key_5" if fields["key_5"] is None else "ssid_5"
-        errors[missing] = _("Fill in the 5 GHz SSID and its WPA2 key together.")
-    elif fields["ssid_5"] is not None:
-        for name, check in (("ssid_5", checks.check_ssid), ("key_5", checks.check_wpa2_key)):
+    together = {"24": _("Fill in the 2.4 GHz SSID and its WPA2 key together."),
+                "5": _("Fill in the 5 GHz SSID and its WPA2 key together.")}
+    for band, message in together.items():
+        ssid, key = f"ssid_{band}", f"key_{band}"
+        if (fields[ssid] is None) != (fields[key] is None):
+            errors[key if fields[key] is None else ssid] = message
+            continue
+        for name, check in ((ssid, checks.check_ssid), (key, checks.check_wpa2_key)):
+            if fields[name] is None:
+                continue
             try:
                 check(fields[name])
             except UnsafeValueError as exc:
                 errors[name] = str(exc)
+    if not errors and fields["ssid_24"] is None and fields["ssid_5"] is None:
+        errors["ssid_24"] = _("Fill in the SSID and WPA2 key of at least one band.")
     if errors:
         raise OnuFormError(errors)
     return WifiSettings(fields["ssid_24"], fields["key_24"], fields["ssid_5"], fields["key_5"])

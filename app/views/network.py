@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
-from wtforms.validators import IPAddress, Length, NumberRange, Optional
+from wtforms.validators import IPAddress, Length, NumberRange, Optional, Regexp
 
+from app.drivers.olt.validation import PROFILE_NAME_PATTERN
 from app.models import Nas, Olt, Onu
 from app.security import permissions as p
 from app.services.errors import DomainError
@@ -18,6 +19,7 @@ from app.views.forms import Rule
 
 PORT_RANGE = [NumberRange(min=1, max=65535)]
 KEEP_BLANK = _l("Leave blank to keep the current value.")
+PROFILE_NAME_MESSAGE = _l("Use 1 to 32 letters, digits, dots, dashes or underscores.")
 SECRET_MAX_LENGTH = 128
 
 
@@ -69,6 +71,7 @@ class OltView(SecretFieldsMixin, PanelModelView):
     required_secrets = {"password"}
     add_form_extra_fields, edit_form_extra_fields = _secret_fields(secret_columns)
     list_columns = ["name", "vendor", "model", "host", "ssh_port", "access_point", "active"]
+    list_eager = ("access_point.city",)  # an access point prints its city
     search_columns = ["name", "vendor", "host", "active"]
     _editable = [
         "name",
@@ -82,6 +85,9 @@ class OltView(SecretFieldsMixin, PanelModelView):
         "line_profile_id",
         "service_profile_id",
         "onu_type",
+        "tcont_profile",
+        "vlan_profile",
+        "ip_profile",
         "default_vlan",
         "active",
     ]
@@ -95,6 +101,9 @@ class OltView(SecretFieldsMixin, PanelModelView):
         "ssh_port": PORT_RANGE,
         "snmp_port": PORT_RANGE,
         "default_vlan": [Optional(), NumberRange(min=1, max=4094)],
+        # Profile names end up in the OLT's CLI lines: the drivers' allowlist, checked early.
+        **{column: [Optional(), Regexp(PROFILE_NAME_PATTERN, message=PROFILE_NAME_MESSAGE)]
+           for column in ("onu_type", "tcont_profile", "vlan_profile", "ip_profile")},
     }
 
 
@@ -128,6 +137,7 @@ class OnuView(ReadOnlyModelView):
     list_title = _l("ONUs")
     show_title = _l("ONU")
     list_columns = ["serial", "model", "olt", "slot", "port", "onu_index", "subscription", "state"]
+    list_eager = ("subscription.plan",)  # a subscription prints its plan
     search_columns = ["serial", "olt", "state", "pppoe_login"]
     show_columns = [
         "serial",

@@ -71,6 +71,7 @@ CONNECTION_TYPES = [(kind.value, enum_label(kind)) for kind in ConnectionType]
 LINK_FIELDS = ("olt_id", "frame", "slot", "port", "serial", "model", "connection_type", "vlan",
                "pppoe_login", "pppoe_password", "static_ip", "static_mask", "static_gateway")
 WIFI_FIELDS = ("ssid_24", "key_24", "ssid_5", "key_5")
+CHOSEN_ONU_FIELDS = ("olt_id", "frame", "slot", "port", "serial", "model")
 STEPS = {1: _l("Search ONU"), 2: _l("Connection type"), 3: _l("Confirm")}
 
 
@@ -174,6 +175,10 @@ class OnuActionsView(BaseView):
                     plan = svc.plan_link(subscription_id, values)
                 except svc.OnuFormError as exc:
                     errors = exc.errors
+                    # The chosen ONU travels in hidden fields: their refusals go on top.
+                    for name in CHOSEN_ONU_FIELDS:
+                        if name in errors:
+                            flash(str(errors[name]), "danger")
                 except DomainError as exc:
                     flash(str(exc), "danger")
                 else:

@@ -8,6 +8,7 @@ import pytest
 from app.jobs.onus import run_onu_job
 from app.models import JobStatus, OnuProvisioning, OnuState
 from app.models import system as sysvars
+from tests.support.i18n import translated
 from tests.support.onus import HUAWEI_SERIALS, fresh, link_data, onus_on, set_variable
 
 BASE = "/api/v1/onu-actions"
@@ -177,3 +178,49 @@ def test_reboot_and_a_second_job_while_one_is_queued(api, network, make_plan_for
     assert fresh(db_session, db_session.get(OnuProvisioning, first.json["id"])).status is (
         JobStatus.DONE)
     assert network.sim("huawei").state.find_serial("HWTC0A1B2C3D").reboots == 1
+
+
+def test_an_olt_gets_its_zte_profiles_and_they_must_be_cli_safe(api, login_as, db_session):
+    """ZTE provisioning needs the OLT's T-CONT, VLAN and IP profiles: the OLT screen and
+    API take them, and refuse a name that could not go into a CLI line; the password is
+    write-only and stored encrypted."""
+    from sqlalchemy import text
+
+    from app.models import Olt
+
+    client = api("tecnico")
+    olt = {"name": "OLT Centro", "vendor": "zte", "host": "10.0.0.2", "ssh_port": 22,
+           "username": "panel", "password": "Olt-Senha-2024", "onu_type": "ZTE-F660",
+           "tcont_profile": "1G", "vlan_profile": "VLAN200", "ip_profile": "IP-GW"}
+    for column in ("onu_type", "tcont_profile", "vlan_profile", "ip_profile"):
+        refused = client.post("/api/v1/olts/", json={**olt, column: "1G\nreboot"})
+        assert refused.status_code == 422 and column in refused.json["message"], refused.json
+        assert client.post("/api/v1/olts/", json={**olt, column: "1G;save"}).status_code == 422
+    assert db_session.query(Olt).count() == 0
+
+    created = client.post("/api/v1/olts/", json=olt)
+    assert created.status_code == 201, created.json
+    shown = client.get(f"/api/v1/olts/{created.json['id']}").json["result"]
+    assert (shown["tcont_profile"], shown["vlan_profile"], shown["ip_profile"]) == (
+        "1G", "VLAN200", "IP-GW")
+    assert "password" not in shown
+    raw = db_session.execute(text("SELECT password FROM olts WHERE id = :i"),
+                             {"i": created.json["id"]}).scalar_one()
+    assert "Olt-Senha-2024" not in raw
+
+    # The screen: the same fields, the same refusal.
+    screen = login_as("tecnico")
+    form = screen.get(f"/oltview/edit/{created.json['id']}").get_data(as_text=True)
+    for column in ("tcont_profile", "vlan_profile", "ip_profile"):
+        assert f'name="{column}"' in form
+    edited = screen.post(f"/oltview/edit/{created.json['id']}",
+                         data={"name": "OLT Centro", "vendor": "zte", "host": "10.0.0.2",
+                               "ssh_port": "22", "username": "panel", "snmp_port": "161",
+                               "onu_type": "ZTE-F660", "tcont_profile": "1G",
+                               "vlan_profile": "VLAN 200", "ip_profile": "IP-GW",
+                               "active": "y"})
+    assert edited.status_code == 200  # the form again, with the error
+    assert translated("Use 1 to 32 letters, digits, dots, dashes or underscores.") in (
+        edited.get_data(as_text=True))
+    db_session.expire_all()
+    assert db_session.get(Olt, created.json["id"]).vlan_profile == "VLAN200"

@@ -9,10 +9,14 @@ from __future__ import annotations
 import copy
 import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +26,7 @@ from app.jobs.onus import _local_lock, olt_lock, run_onu_job, wait_for_backgroun
 from app.models import JobStatus, Onu, OnuProvisioning, OnuState
 from app.oltsim import Faults, start_simulator
 from app.services import onus as svc
+from tests.support.i18n import translated
 from tests.support.onus import (
     ONU_SETTINGS,
     SEEDS,
@@ -35,6 +40,7 @@ from tests.support.onus import (
 )
 
 VENDORS = ["huawei", "zte"]
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -166,6 +172,63 @@ def test_a_worker_killed_at_any_step_then_rerun_leaves_one_onu_and_one_port(
     assert kills > 10
 
 
+# A worker process: its own app on the test database, running one ONU job.
+WORKER = """
+import sys
+from app import create_app
+from app.jobs.onus import run_onu_job
+from tests.conftest import TEST_SETTINGS
+from tests.support.onus import ONU_SETTINGS
+
+worker = create_app({**TEST_SETTINGS, **ONU_SETTINGS, "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with worker.app_context():
+    print("finished:", run_onu_job(int(sys.argv[2]), attempts_left=0), flush=True)
+"""
+
+
+@pytest.mark.parametrize(("vendor", "kill_at"), [
+    ("huawei", r"^ont add "),           # the ONU is on the OLT, its service-port is not
+    ("huawei", r"^service-port \d+ "),  # everything sent, nothing read back
+    ("zte", r"^onu \d+ type "),
+    ("zte", r"^service-port \d+ "),
+])
+def test_a_worker_process_killed_mid_job_then_rerun_leaves_one_onu_and_one_port(
+        database_url, network, make_plan_for, manual_jobs, db_session, vendor, kill_at):
+    """SIGKILL a real worker process the moment the OLT has taken a given line."""
+    sim, serial = network.sim(vendor), SERIALS[vendor][0]
+    job = svc.link_onu(make_plan_for().id, link_data(network, vendor))
+    sim.faults.latency_s = 0.5  # every answer waits, so the kill lands before the next line
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, database_url, str(job.id)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(re.search(kill_at, line) for line in sim.log.commands()):
+            assert worker.poll() is None, worker.stdout.read()
+            assert time.monotonic() < deadline, "the worker never sent the line"
+            time.sleep(0.02)
+        os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait(30) == -signal.SIGKILL
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    sent = sim.log.commands()
+    assert re.search(kill_at, sent[-1]), sent[-3:]  # killed right after that line
+    assert onus_on(sim, serial) == 1
+    half_done = service_ports_of(sim, serial)
+    assert half_done == (1 if "service-port" in kill_at else 0)
+    killed = fresh(db_session, job)
+    assert killed.status is JobStatus.RUNNING and killed.attempts == 1  # as the dead worker left it
+
+    sim.faults.reset()
+    assert run_onu_job(job.id, attempts_left=0) == "done", fresh(db_session, job).message
+    assert onus_on(sim, serial) == 1
+    assert service_ports_of(sim, serial) == 1
+    rerun = fresh(db_session, job)
+    assert rerun.attempts == 2 and rerun.onu.state is OnuState.PROVISIONED
+
+
 def test_a_finished_job_run_again_sends_nothing(network, make_plan_for, manual_jobs,
                                                 db_session):
     job = svc.link_onu(make_plan_for().id, link_data(network, "huawei"))
@@ -286,7 +349,9 @@ def test_an_olt_kept_busy_too_long_is_a_transient_failure(network, make_plan_for
     with lock:  # another job holds the OLT
         assert run_onu_job(job.id, attempts_left=0) == "failed"
     failed = fresh(db_session, job)
-    assert failed.status is JobStatus.FAILED and "ocupada" in failed.message
+    assert failed.status is JobStatus.FAILED
+    assert translated("OLT %(olt)s has been busy with another job for more than %(seconds)s s.",
+                      olt=network.olts["huawei"].id, seconds=0) in failed.message
     assert not any(c.startswith("ont add") for c in network.sim("huawei").log.commands())
 
 

@@ -5,7 +5,6 @@ from tests.support.onus import (  # noqa: F401 - fixtures
     manual_jobs,
     network,
     onu_settings,
-    onu_snmp_agent,
 )
 
 # Fixtures of the RADIUS tests (tests/support/radius.py).

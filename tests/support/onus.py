@@ -8,15 +8,8 @@ the wire exactly as in production. The local ``conftest.py`` files import these.
 from __future__ import annotations
 
 import copy
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,47 +190,3 @@ def job_of(session, onu: Onu) -> OnuProvisioning:
     session.expire_all()
     return (session.query(OnuProvisioning).filter_by(onu_id=onu.id)
             .order_by(OnuProvisioning.id.desc()).first())
-
-
-# --------------------------------------------------------------------------- SNMP agent
-
-SNMP_DATA = Path(__file__).parent / "onu_snmp"
-RESPONDER = Path(sys.executable).with_name("snmpsim-command-responder")
-if not RESPONDER.exists():
-    RESPONDER = Path(shutil.which("snmpsim-command-responder") or RESPONDER)
-
-
-@pytest.fixture(scope="session")
-def onu_snmp_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """snmpsim serving ``onu_snmp/public.snmprec`` (the ONUs the tests provision) on a free port."""
-    from app.drivers.snmp import SnmpError, read_onu_status
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    cache = tmp_path_factory.mktemp("onu-snmpsim-cache")
-    log = tmp_path_factory.mktemp("onu-snmpsim-log") / "responder.log"
-    env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}  # CI runs as root
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [str(RESPONDER), f"--data-dir={SNMP_DATA}", f"--cache-dir={cache}",
-             f"--agent-udpv4-endpoint=127.0.0.1:{port}"],
-            env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                read_onu_status("huawei", "127.0.0.1", "public", 0, 1, 0, 0, snmp_port=port,
-                                timeout=0.3, retries=0)
-                break
-            except SnmpError:
-                assert time.monotonic() < deadline, log.read_text()
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -183,6 +183,20 @@ def test_status_page(login_as, network, make_plan_for, manual_jobs, db_session):
     assert "snmp-error" in body  # the test OLT has no SNMP community
 
 
+@pytest.mark.parametrize(("vendor", "power"), [("huawei", "-18.50 dBm"), ("zte", "-19.50 dBm")])
+def test_status_page_shows_the_optical_power_read_over_snmp(
+        login_as, network, make_plan_for, manual_jobs, db_session, snmp_agent, vendor, power):
+    olt = network.olts[vendor]
+    olt.snmp_community, olt.snmp_port = "public", snmp_agent
+    db_session.commit()
+    onu = _provisioned(db_session, network, make_plan_for(), vendor)
+    body = login_as("leitura").get(f"/onu-status/{onu.id}/").get_data(as_text=True)
+    rx_power = re.search(r'class="onu-rx-power">([^<]*)<', body)
+    assert rx_power and rx_power.group(1) == power
+    assert "snmp-error" not in body and "cli-error" not in body
+    assert onu.serial in body
+
+
 # --------------------------------------------------------------------------- permissions
 
 
@@ -303,6 +317,67 @@ def test_move_through_the_screen(login_as, network, make_plan_for, manual_jobs,
     moved = client.post(f"/onus/{onu.id}/move", data={"subscription_id": str(target.id)})
     assert moved.status_code == 302 and f"sub={target.id}" in moved.headers["Location"]
     assert fresh(db_session, onu).subscription_id == target.id
+
+
+def test_every_onu_action_is_audited_under_who_did_it(login_as, network, make_plan_for,
+                                                     manual_jobs, db_session):
+    """Vincular (suporte), then Editar, Reiniciar, Mover and Excluir (técnico): each
+    request is in the audit trail under the user's name, keys masked, and what the jobs
+    changed under the job channel."""
+    from app.models import AuditLog, StockMovement
+    from tests.factories import make_subscription
+
+    subscription = make_plan_for()
+    target = make_subscription(db_session, customer=subscription.customer)
+    db_session.commit()
+    set_variable(db_session, sysvars.ALLOW_ONU_MOVE, "S")
+    set_variable(db_session, sysvars.STOCK_ON_ONU_DELETE, "S")
+    db_session.query(AuditLog).delete()
+    db_session.commit()
+
+    suporte = login_as("suporte")
+    plan = svc.plan_link(subscription.id, link_data(network, "huawei"))
+    finish = suporte.post(f"/onus/link/{subscription.id}/finish",
+                          data={**link_data(network, "huawei"), "commands": plan.commands})
+    assert finish.status_code == 302
+    assert run_onu_job(manual_jobs[-1]) == "done"
+    onu = fresh(db_session, subscription).onus[0]
+
+    tecnico = login_as("tecnico")
+    assert tecnico.post(f"/onus/{onu.id}/edit", data={"ssid_24": "Casa",
+                                                      "key_24": "chave-secreta-9"}
+                        ).status_code == 302
+    assert run_onu_job(manual_jobs[-1]) == "done"
+    assert tecnico.post(f"/onus/{onu.id}/reboot").status_code == 302
+    assert run_onu_job(manual_jobs[-1]) == "done"
+    assert tecnico.post(f"/onus/{onu.id}/move",
+                        data={"subscription_id": str(target.id)}).status_code == 302
+    assert tecnico.post(f"/onus/{onu.id}/delete").status_code == 302
+    assert run_onu_job(manual_jobs[-1]) == "done"
+
+    db_session.expire_all()
+    trail = db_session.query(AuditLog).order_by(AuditLog.id).all()
+    requested = [(e.username, e.source, e.changes["action"]["after"]) for e in trail
+                 if e.table_name == "onu_provisionings" and e.action == "create"]
+    assert requested == [("suporte", "view", "provision"), ("tecnico", "view", "wifi"),
+                         ("tecnico", "view", "reboot"), ("tecnico", "view", "delete")]
+    wifi = [e for e in trail if e.table_name == "onus" and "wpa2_key_24" in (e.changes or {})]
+    assert [(e.username, e.changes["wpa2_key_24"]["after"]) for e in wifi] == [("tecnico", "***")]
+    moved = [e for e in trail if e.table_name == "onus" and e.username == "tecnico"
+             and e.changes.get("subscription_id", {}).get("after") == target.id]
+    assert len(moved) == 1
+    finished = {e.changes["status"]["after"] for e in trail
+                if e.table_name == "onu_provisionings" and e.source == "job"
+                and "status" in (e.changes or {})}
+    assert "done" in finished
+    removed = [e for e in trail if e.table_name == "onus" and e.source == "job"
+               and e.changes.get("state", {}).get("after") == "removed"]
+    assert len(removed) == 1
+    assert "chave-secreta-9" not in str([e.changes for e in trail])
+    # Excluir with MOVIMENTA_ESTOQUE_APAGAR_ONU on: the ONU is back in the stock.
+    movement = db_session.query(StockMovement).one()
+    assert movement.kind.value == "return" and movement.stock_item.serial == onu.serial
+    assert any(e.table_name == "stock_movements" and e.action == "create" for e in trail)
 
 
 # --------------------------------------------------------------------------- CSRF

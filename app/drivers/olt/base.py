@@ -291,14 +291,18 @@ class ProvisionRequest:
 
 @dataclass(frozen=True)
 class WifiSettings:
-    """SSIDs and WPA2 keys for the 2.4 GHz and (optionally) 5 GHz radios; validated when built.
+    """SSIDs and WPA2 keys of the 2.4 GHz and 5 GHz radios; validated when built.
+
+    The ISP decides which band is used: either band or both, each with its SSID and key
+    together. A band left out is not touched on the ONU.
 
     Raises:
-        UnsafeValueError: an SSID or key failed validation.
+        UnsafeValueError: an SSID or key failed validation, a band has only one of the
+            two, or no band is given.
     """
 
-    ssid_24: str
-    key_24: str = field(repr=False)
+    ssid_24: str | None
+    key_24: str | None = field(default=None, repr=False)
     ssid_5: str | None = None
     key_5: str | None = field(default=None, repr=False)
 
@@ -306,13 +310,22 @@ class WifiSettings:
         # Imported here: validation needs this module's exception classes.
         from app.drivers.olt import validation as v
 
-        v.check_ssid(self.ssid_24)
-        v.check_wpa2_key(self.key_24)
-        if (self.ssid_5 is None) != (self.key_5 is None):
-            raise UnsafeValueError("Informe SSID e senha do 5 GHz juntos")
-        if self.ssid_5 is not None:
-            v.check_ssid(self.ssid_5)
-            v.check_wpa2_key(self.key_5)
+        for band, ssid, key in (("2.4 GHz", self.ssid_24, self.key_24),
+                                ("5 GHz", self.ssid_5, self.key_5)):
+            if (ssid is None) != (key is None):
+                raise UnsafeValueError(f"Informe SSID e senha do {band} juntos")
+            if ssid is not None:
+                v.check_ssid(ssid)
+                v.check_wpa2_key(key)
+        if self.ssid_24 is None and self.ssid_5 is None:
+            raise UnsafeValueError("Informe o SSID e a senha de pelo menos uma banda")
+
+    @property
+    def radios(self) -> list[tuple[str, str, str]]:
+        """``(band, ssid, key)`` of each band to set: ``"2.4"`` and/or ``"5"``."""
+        return [(band, ssid, key) for band, ssid, key in (("2.4", self.ssid_24, self.key_24),
+                                                          ("5", self.ssid_5, self.key_5))
+                if ssid is not None and key is not None]
 
     @property
     def secrets(self) -> tuple[str, ...]:

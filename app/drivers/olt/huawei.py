@@ -94,6 +94,16 @@ class HuaweiOltDriver(OltDriver):
         # the read early; or the y/n question that `ont reset` asks.
         return rf"(?:^|\n){base}(?:\([^)\r\n]*\))?[>#][ \t]*$|\(y/n\)\[n\]:[ \t]*$"
 
+    def close(self) -> None:
+        """Log out (``quit``, confirmed with ``y``) and close the session; never raises."""
+        channel = getattr(self._conn, "remote_conn", None)
+        if channel is not None:
+            # netmiko's Huawei logout polls is_alive(), which writes a NUL byte: once the
+            # OLT has hung up (its answer to the "y"), that write fails and netmiko logs
+            # an ERROR on every logout. Asking the SSH channel instead writes nothing.
+            self._conn.is_alive = lambda: not (channel.closed or channel.eof_received)
+        super().close()
+
     def _device_error(self, output: str) -> str | None:
         match = _ERROR_RE.search(output)
         return match.group(1).strip() if match else None
@@ -262,10 +272,9 @@ class HuaweiOltDriver(OltDriver):
         """Lines for ``ont wlan-config`` on SSID index 1 (2.4 GHz) and 5 (5 GHz)."""
         check_location(frame, slot, port, onu_id)
         lines = ["config", f"interface gpon {frame}/{slot}"]
-        radios = [(_SSID_INDEX_24, wifi.ssid_24, wifi.key_24)]
-        if wifi.ssid_5 is not None and wifi.key_5 is not None:
-            radios.append((_SSID_INDEX_5, wifi.ssid_5, wifi.key_5))
-        for index, ssid, key in radios:
+        indexes = {"2.4": _SSID_INDEX_24, "5": _SSID_INDEX_5}
+        for band, ssid, key in wifi.radios:
+            index = indexes[band]
             base = f"ont wlan-config {port} {onu_id} ssid-index {index}"
             lines.append(f"{base} ssid {v.cli_quote(ssid)}")
             lines.append(f"{base} wpa-passwd {v.cli_quote(key)}")

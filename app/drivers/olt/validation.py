@@ -32,6 +32,8 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 _FORBIDDEN_PRINTABLE = frozenset("\"'`;|?\\")
 
 DESCRIPTION_MAX = 64
+# What check_token accepts, for forms that store a profile name long before it is sent.
+PROFILE_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,32}$"
 LOGIN_MAX = 64
 PASSWORD_MAX = 64
 SSID_MAX = 32

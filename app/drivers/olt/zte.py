@@ -247,10 +247,9 @@ class ZteOltDriver(OltDriver):
         """Lines for ``ssid ctrl``/``ssid auth`` on wifi_0/1 (2.4 GHz) and wifi_0/5 (5 GHz)."""
         check_location(frame, slot, port, onu_id)
         lines = ["configure terminal", f"pon-onu-mng {self._onu(frame, slot, port, onu_id)}"]
-        radios = [(_WIFI_24, wifi.ssid_24, wifi.key_24)]
-        if wifi.ssid_5 is not None and wifi.key_5 is not None:
-            radios.append((_WIFI_5, wifi.ssid_5, wifi.key_5))
-        for radio, ssid, key in radios:
+        interfaces = {"2.4": _WIFI_24, "5": _WIFI_5}
+        for band, ssid, key in wifi.radios:
+            radio = interfaces[band]
             lines.append(f"ssid ctrl {radio} name {v.cli_quote(ssid)}")
             lines.append(f"ssid auth wpa {radio} wpa2-psk encrypt aes key {v.cli_quote(key)}")
         return lines + ["end"] + self._save_lines()

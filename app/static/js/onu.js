@@ -10,6 +10,7 @@
   window.onuScreens = true;
 
   var POLL_MS = 2000;
+  var MAX_FAILURES = 30;
   var UNFINISHED = { queued: true, running: true };
 
   function text(node, value) { if (node) node.textContent = value || ""; }
@@ -33,14 +34,26 @@
         text(state, job.onu_state_label);
       }
     }
+    var failures = 0;
     function poll() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-        .then(function (job) {
-          apply(job);
-          if (job.finished) clearInterval(timer);
+        .then(function (r) {
+          /* Logged out, no longer allowed, or the job is gone: nothing more to show. */
+          if (r.status === 401 || r.status === 403 || r.status === 404) return null;
+          if (!r.ok) throw new Error(r.status);
+          return r.json();
         })
-        .catch(function () { clearInterval(timer); });  /* logged out or gone: stop */
+        .then(function (job) {
+          failures = 0;
+          if (job === null || job.finished) clearInterval(timer);
+          if (job) apply(job);
+        })
+        .catch(function () {
+          /* A restarting server or a lost answer: keep trying for a while (about a
+           * minute), since the job itself goes on in the background. */
+          failures += 1;
+          if (failures >= MAX_FAILURES) clearInterval(timer);
+        });
     }
     timer = setInterval(poll, POLL_MS);
   }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import time
 
 import pytest
@@ -17,6 +19,8 @@ from app.drivers.olt import (
     WifiSettings,
     get_driver,
 )
+from app.oltsim import start_simulator
+from tests.drivers.olt.conftest import FAST, SEEDS
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -262,6 +266,42 @@ def test_session_log_file_never_holds_credentials(position, vendor, sim, connect
     for secret in (sim.password, "S3nh@Forte", "Wifi-Segura-2024"):
         assert secret not in text
     assert "********" in text
+
+
+def test_logs_never_hold_credentials(position, vendor, make_request, caplog, tmp_path):
+    """netmiko logs every byte written and read at DEBUG, and its session log keeps the
+    whole dialogue: the OLT's password, the PPPoE password and the Wi-Fi keys are masked
+    in both. (The simulator's default password "admin" is also its username, so this
+    OLT gets a password of its own.)"""
+    password = "Olt-Senha-2024"
+    sim = start_simulator(vendor, seed=copy.deepcopy(SEEDS[vendor]), password=password)
+    log_file = tmp_path / "netmiko.log"
+    caplog.set_level(logging.DEBUG, logger="netmiko")
+    try:
+        with get_driver(vendor, sim.host, sim.port, sim.username, password,
+                        session_log=str(log_file), **FAST) as olt:
+            olt.provision(make_request(vendor))
+            olt.set_wifi(*position, WifiSettings("Casa", "Wifi-Segura-2024", "Casa 5G",
+                                                 "Chave-5G-Segura"))
+    finally:
+        sim.stop()
+    logged, session = caplog.text, log_file.read_text()
+    assert "write_channel" in logged and "pppoe" in logged  # the lines were logged
+    assert "pppoe" in session
+    for secret in (password, "S3nh@Forte", "Wifi-Segura-2024", "Chave-5G-Segura"):
+        assert secret not in logged
+        assert secret not in session
+    assert "********" in logged and "********" in session
+
+
+def test_logout_logs_no_error(vendor, connect, caplog):
+    """The OLT hangs up after the logout: an expected end, not an error in the logs."""
+    caplog.set_level(logging.DEBUG, logger="netmiko")
+    for _ in range(3):
+        olt = connect()
+        olt.open()
+        olt.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_disconnect_is_fast(vendor, connect):

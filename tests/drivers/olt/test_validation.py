@@ -143,10 +143,17 @@ def test_request_refuses_bad_values(overrides, message):
         _request(**overrides)
 
 
-def test_wifi_settings_need_ssid_and_key_together_for_5ghz():
+def test_wifi_settings_take_either_band_or_both_with_ssid_and_key_together():
     assert WifiSettings("Casa", "12345678").secrets == ("12345678",)
+    assert WifiSettings("Casa", "12345678").radios == [("2.4", "Casa", "12345678")]
+    only_5 = WifiSettings(None, None, "Casa5", "87654321")
+    assert only_5.radios == [("5", "Casa5", "87654321")] and only_5.secrets == ("87654321",)
     with pytest.raises(UnsafeValueError, match="5 GHz"):
         WifiSettings("Casa", "12345678", ssid_5="Casa5")
+    with pytest.raises(UnsafeValueError, match="2.4 GHz"):
+        WifiSettings("Casa", None, "Casa5", "87654321")
+    with pytest.raises(UnsafeValueError, match="pelo menos uma banda"):
+        WifiSettings(None, None)
     with pytest.raises(UnsafeValueError, match="SSID"):
         WifiSettings("Casa", "12345678", "x\nreboot", "12345678")
 

@@ -1,4 +1,10 @@
-"""A real SNMP agent (snmpsim) serving ``data/public.snmprec`` on a free UDP port."""
+"""The suite's one SNMP agent: snmpsim serving ``snmprec/public.snmprec`` on a free UDP port.
+
+The driver tests (``tests/drivers/snmp``) and the ONU status tests (services, views, API)
+read the same records, so one agent serves them all for the whole run. The records
+(``OID|type|value``) hold the Huawei and ZTE OIDs of the ONUs those tests use;
+``tests/conftest.py`` registers the fixture for every directory.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from app.drivers.snmp import SnmpError, read_onu_status
-
-DATA_DIR = Path(__file__).parent / "data"
-# Installed next to the interpreter by requirements/test.in (snmpsim).
+DATA_DIR = Path(__file__).parent / "snmprec"
+COMMUNITY = "public"  # snmpsim answers the community named after the .snmprec file
+# Installed next to the interpreter by the test requirements (snmpsim).
 RESPONDER = Path(sys.executable).with_name("snmpsim-command-responder")
 if not RESPONDER.exists():
     RESPONDER = Path(shutil.which("snmpsim-command-responder") or RESPONDER)
@@ -30,7 +35,9 @@ def _free_udp_port() -> int:
 
 @pytest.fixture(scope="session")
 def snmp_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """Start snmpsim-command-responder and yield its UDP port once it answers."""
+    """Start snmpsim-command-responder once and yield its UDP port as soon as it answers."""
+    from app.drivers.snmp import SnmpError, read_onu_status
+
     port = _free_udp_port()
     cache = tmp_path_factory.mktemp("snmpsim-cache")
     log = tmp_path_factory.mktemp("snmpsim-log") / "responder.log"
@@ -42,12 +49,12 @@ def snmp_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
              f"--agent-udpv4-endpoint=127.0.0.1:{port}"],
             env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # indexing the data is slow on a busy machine
         while True:
             assert process.poll() is None, log.read_text()
             try:
                 # Any answer proves the agent is up and has indexed the data.
-                read_onu_status("huawei", "127.0.0.1", "public", 0, 1, 0, 1, snmp_port=port,
+                read_onu_status("huawei", "127.0.0.1", COMMUNITY, 0, 1, 0, 1, snmp_port=port,
                                 timeout=0.3, retries=0)
                 break
             except SnmpError:
