@@ -284,16 +284,34 @@ class PanelSecurityApi(SecurityApi):
         return self.response(200, **tokens)
 
 
-class PanelUserDBModelView(SafeModelViewMixin, UserDBModelView):
+class ClearLinksOnDeleteMixin:
+    """Remove a deleted user's, role's or group's links (memberships, permissions) itself.
+
+    FAB leaves them to the database's ON DELETE CASCADE, which SQLite skips unless told
+    to: a deleted role's permissions stayed behind and passed to the next role created
+    with its id (SQLite gives a new row the highest id + 1 again).
+    """
+
+    links: tuple[str, ...] = ()
+
+    def pre_delete(self, item) -> None:
+        super().pre_delete(item)
+        for name in self.links:
+            setattr(item, name, [])
+
+
+class PanelUserDBModelView(ClearLinksOnDeleteMixin, SafeModelViewMixin, UserDBModelView):
     """FAB's user screen with safe saving; FAB's permission names."""
 
     class_permission_name = "UserDBModelView"
+    links = ("roles", "groups")
 
 
-class PanelRoleModelView(SafeModelViewMixin, RoleModelView):
+class PanelRoleModelView(ClearLinksOnDeleteMixin, SafeModelViewMixin, RoleModelView):
     """FAB's role screen with safe saving; FAB's permission names."""
 
     class_permission_name = "RoleModelView"
+    links = ("permissions", "user", "groups")
 
     def copy_role(self, items):
         """Copy roles; a name already taken is refused with a message, not a crash."""
@@ -307,10 +325,11 @@ class PanelRoleModelView(SafeModelViewMixin, RoleModelView):
     copy_role._action = RoleModelView.copy_role._action  # keep FAB's action registration
 
 
-class PanelGroupModelView(SafeModelViewMixin, UserGroupModelView):
+class PanelGroupModelView(ClearLinksOnDeleteMixin, SafeModelViewMixin, UserGroupModelView):
     """FAB's group screen with safe saving; FAB's permission names."""
 
     class_permission_name = "UserGroupModelView"
+    links = ("users", "roles")
 
 
 class PanelUserInfoEdit(UserInfoEdit):

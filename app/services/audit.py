@@ -176,7 +176,12 @@ def _after_flush(session: Session, flush_context) -> None:
             changes = _changes(obj, "create")
         if action == "update" and not changes:
             continue
-        identity = inspect(obj).identity
+        # A row this flush inserted gets its identity only after after_flush: read its
+        # key from the instance, or its creation would not be found by record.
+        state = inspect(obj)
+        identity = state.identity or state.mapper.primary_key_from_instance(obj)
+        if any(value is None for value in identity):
+            identity = None
         rows.append(
             {
                 "at": utcnow(),

@@ -674,13 +674,31 @@ def update_subscription_data(
     return subscription
 
 
-def update_combo(combo: Combo, data: dict, today: date | None = None) -> Combo:
+def combo_versions(combo: Combo) -> str:
+    """The versions of a combo's plans as its edit form carries them: ``id:version,...``."""
+    return ",".join(f"{s.id}:{s.version}" for s in sorted(combo.subscriptions, key=lambda s: s.id))
+
+
+def update_combo(
+    combo: Combo,
+    data: dict,
+    today: date | None = None,
+    *,
+    expected_versions: str | None = None,
+    versions_required: bool = False,
+) -> Combo:
     """Editar Combo: its name and the data shared by all its plans, in one transaction.
+
+    ``expected_versions`` is :func:`combo_versions` as the editor read it; without it
+    the check is skipped, unless ``versions_required`` (the screen always sends it).
 
     Raises:
         StepError: invalid data (nothing is written).
         ConflictError: one of its plans was saved by someone else meanwhile.
     """
+    checked = expected_versions not in (None, "") or versions_required
+    if checked and str(expected_versions) != combo_versions(combo):
+        raise ConflictError(STALE)
     errors: dict[str, str] = {}
     try:
         name = validate_text(data.get("name"), max_length=100)

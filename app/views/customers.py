@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Email, Optional
 
 from app.models import Customer, CustomerAddress, CustomerContact
 from app.security import permissions as p
+from app.services.access_log import record_customer_access
 from app.validators import validate_text
 from app.views.base import PanelModelView, interface
 from app.views.forms import DocumentRule, Rule
@@ -80,3 +82,15 @@ class CustomerView(PanelModelView):
     related_views = [CustomerContactView, CustomerAddressView]
     show_template = "appbuilder/general/model/show_cascade.html"
     edit_template = "appbuilder/general/model/edit_cascade.html"
+
+    def _show(self, pk):
+        widgets = super()._show(pk)  # a 404 when there is no such customer
+        record_customer_access(self.datamodel.get(pk, self._base_filters), "show")
+        return widgets
+
+    def _edit(self, pk):
+        widgets = super()._edit(pk)
+        # The edit form shows the whole record: opening it is an access too.
+        if request.method == "GET":
+            record_customer_access(self.datamodel.get(pk, self._base_filters), "edit")
+        return widgets

@@ -308,11 +308,18 @@ class SubscriptionEditView(BaseView):
         combo = db.session.get(Combo, combo_id) or abort(404)
         errors: dict[str, str] = {}
         first = combo.subscriptions[0] if combo.subscriptions else None
-        values = {"name": combo.name, **(_subscription_values(first) if first else {})}
+        values = {
+            "name": combo.name,
+            **(_subscription_values(first) if first else {}),
+            "versions": subs.combo_versions(combo),
+        }
         if request.method == "POST":
             values = {k: v for k, v in request.form.items() if k != "csrf_token"}
             try:
-                subs.update_combo(combo, values)
+                subs.update_combo(
+                    combo, values, expected_versions=values.get("versions"),
+                    versions_required=True,
+                )
             except subs.StepError as exc:
                 errors = exc.errors
             except DomainError as exc:

@@ -285,3 +285,75 @@ def test_plan_data_saved_meanwhile_is_a_conflict_not_an_error(
     assert response.status_code == 409
     db_session.expire_all()
     assert db_session.get(Subscription, subscription.id).street == "Rua Concorrente"
+
+
+def test_a_combo_saved_meanwhile_is_refused_on_its_screen(app, login_as, db_session):
+    """Editar Combo writes every plan of the combo: the form carries their versions, and
+    a save based on versions another editor has since changed writes nothing."""
+    from datetime import date
+
+    from app.models import Subscription
+    from tests.factories import make_access_point
+    from tests.support.billing import billed_contract, make_combo
+
+    point = make_access_point(db_session)
+    contract, _subscription = billed_contract(db_session)
+    combo = make_combo(db_session, contract, ["49.90", "29.90"], date(2024, 1, 10))
+    db_session.commit()
+    url = f"/subscriptions/combos/{combo.id}/edit"
+    first, second = login_as("admin"), login_as("suporte")
+    read = re.search(r'name="versions" value="([^"]+)"', first.get(url).get_data(as_text=True))
+    versions = read.group(1)
+    data = {"street": "Rua Nova", "number": "10", "complement": "", "district": "Centro",
+            "zip_code": "30100000", "city_id": str(point.city_id),
+            "access_point_id": str(point.id), "first_activated_on": "2020-01-01",
+            "enabled_on": "2020-01-02", "renewed_on": "", "notes": ""}
+
+    saved = second.post(url, data={**data, "name": "Combo do Segundo", "versions": versions})
+    assert saved.status_code == 302
+    refused = first.post(url, data={**data, "name": "Combo do Primeiro", "street": "Rua Velha",
+                                    "versions": versions})
+    assert refused.status_code == 200
+    assert message(
+        app,
+        "This record was changed by someone else while you edited it. "
+        "Reload it to see the current data; nothing was saved.",
+    ) in flashed(refused.get_data(as_text=True))
+    db_session.expire_all()
+    assert combo.name == "Combo do Segundo"
+    streets = {s.street for s in db_session.query(Subscription).filter_by(combo_id=combo.id)}
+    assert streets == {"Rua Nova"}
+    # A save without the versions (an old form, a hand-made request) is refused too.
+    assert second.post(url, data={**data, "name": "Sem versão"}).status_code == 200
+    db_session.expire_all()
+    assert combo.name == "Combo do Segundo"
+
+
+def test_a_plan_saved_meanwhile_is_refused_on_its_screen(app, login_as, db_session):
+    """Editar dados do Plano: the second of two editors is refused and nothing of theirs
+    is written."""
+    from app.models import Subscription
+    from tests.factories import make_access_point
+
+    point = make_access_point(db_session)
+    subscription = make_subscription(db_session, city_id=point.city_id, access_point=point)
+    db_session.commit()
+    url = f"/subscriptions/{subscription.id}/edit"
+    first, second = login_as("admin"), login_as("suporte")
+    version = re.search(r'name="version" value="(\d+)"', first.get(url).get_data(as_text=True))
+    data = {"number": "10", "complement": "", "district": "Centro", "zip_code": "30100000",
+            "city_id": str(point.city_id), "access_point_id": str(point.id),
+            "first_activated_on": "2020-01-01", "enabled_on": "2020-01-02", "renewed_on": "",
+            "notes": "", "version": version.group(1)}
+
+    assert second.post(url, data={**data, "street": "Rua do Segundo"}).status_code == 302
+    refused = first.post(url, data={**data, "street": "Rua do Primeiro"})
+    assert refused.status_code == 200
+    body = refused.get_data(as_text=True)
+    assert message(
+        app,
+        "This record was changed by someone else while you edited it. "
+        "Reload it to see the current data; nothing was saved.",
+    ) in body
+    db_session.expire_all()
+    assert db_session.get(Subscription, subscription.id).street == "Rua do Segundo"

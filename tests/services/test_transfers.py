@@ -276,13 +276,16 @@ def test_running_twice_concurrently_transfers_once(db_session, holding, app):
     transfer = svc.request_transfer(
         _request(holding, transfer_on=TODAY + timedelta(days=1)), today=TODAY
     )
+    # Read before the threads start: an expired attribute would load through the test's
+    # session from both threads at once (a race of the test, not of the service).
+    transfer_id = transfer.id
     results: list[bool] = []
     barrier = threading.Barrier(2)
 
     def worker():
         with app.app_context():
             barrier.wait()
-            results.append(svc.execute_transfer(transfer.id))
+            results.append(svc.execute_transfer(transfer_id))
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:
