@@ -278,7 +278,9 @@ class PlanActionsApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
             409:
-              description: inside a combo, or the difference/subscription changed
+              description: inside a combo, or the difference changed
+            412:
+              description: the subscription changed since the If-Match version was read
             422:
               description: refused, with a message per field
         """
@@ -344,7 +346,9 @@ class PlanActionsApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
             409:
-              description: changed by someone else since read (If-Match)
+              description: changed by someone else while saving
+            412:
+              description: changed by someone else since the If-Match version was read
             422:
               description: refused
         """
@@ -401,7 +405,9 @@ class PlanActionsApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
             409:
-              description: changed by someone else since read
+              description: changed by someone else while saving
+            412:
+              description: changed by someone else since the If-Match version was read
             422:
               description: refused, with a message per field
         """

@@ -185,7 +185,9 @@ class SubscriptionActionsApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
             409:
-              description: inside a combo, or changed since read
+              description: inside a combo, or changed by someone else while saving
+            412:
+              description: changed since the If-Match version was read
             422:
               description: invalid data
         """

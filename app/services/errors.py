@@ -56,6 +56,17 @@ class ConflictError(DomainError):
     status_code = 409
 
 
+class StaleVersionError(ConflictError):
+    """The record changed since the version the caller read (a form's version, an
+    API's ``If-Match``): saving would overwrite someone else's change.
+
+    Over HTTP this is 412 Precondition Failed, as for the entity APIs' ``If-Match``.
+    """
+
+    status_code = 412
+
+
+
 # Constraint name -> message. Names come from the models (explicit names and the
 # metadata naming convention in app.models.base).
 CONSTRAINT_MESSAGES = {

@@ -43,7 +43,13 @@ from app.models.base import utcnow
 from app.models.system import PROVISIONAL_SPEED_DAYS
 from app.services import radius
 from app.services.audit import audit_reason
-from app.services.errors import ConflictError, DomainError, NotFoundError, integrity_message
+from app.services.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    StaleVersionError,
+    integrity_message,
+)
 from app.services.transfers import local_today
 from app.validators import ValidationError, validate_document, validate_money, validate_text
 
@@ -165,12 +171,12 @@ def check_version(record, expected_version) -> None:
     """Refuse a save based on an old read of ``record`` (its ``version`` column).
 
     Raises:
-        ConflictError: ``expected_version`` is given and is not the current one.
+        StaleVersionError: ``expected_version`` is given and is not the current one.
     """
     if expected_version in (None, ""):
         return
     if str(record.version) != str(expected_version).strip().strip('"'):
-        raise ConflictError(STALE_MESSAGE)
+        raise StaleVersionError(STALE_MESSAGE)
 
 
 def aware(moment: datetime | None) -> datetime | None:

@@ -36,7 +36,13 @@ from app.models import (
     SubscriptionPlanHistory,
     SubscriptionStatus,
 )
-from app.services.errors import ConflictError, DomainError, NotFoundError, integrity_message
+from app.services.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    StaleVersionError,
+    integrity_message,
+)
 from app.validators import (
     ValidationError,
     only_digits,
@@ -631,7 +637,7 @@ def _check_version(record, expected_version, *, required: bool = False) -> None:
     if expected_version in (None, "") and not required:
         return
     if str(record.version) != str(expected_version):
-        raise ConflictError(STALE)
+        raise StaleVersionError(STALE)
 
 
 def _commit_versioned() -> None:
@@ -661,7 +667,8 @@ def update_subscription_data(
         ComboMemberError: the subscription belongs to a combo.
         DomainError: the subscription is cancelled (its record stays as it ended).
         StepError: invalid data (nothing is written).
-        ConflictError: someone saved it since ``expected_version`` was read.
+        StaleVersionError: someone saved it since ``expected_version`` was read.
+        ConflictError: someone saved it between the check and the commit.
     """
     ensure_editable_directly(subscription)
     if subscription.status == SubscriptionStatus.CANCELLED:
@@ -694,11 +701,11 @@ def update_combo(
 
     Raises:
         StepError: invalid data (nothing is written).
-        ConflictError: one of its plans was saved by someone else meanwhile.
+        StaleVersionError: one of its plans was saved by someone else meanwhile.
     """
     checked = expected_versions not in (None, "") or versions_required
     if checked and str(expected_versions) != combo_versions(combo):
-        raise ConflictError(STALE)
+        raise StaleVersionError(STALE)
     errors: dict[str, str] = {}
     try:
         name = validate_text(data.get("name"), max_length=100)

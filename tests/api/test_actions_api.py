@@ -154,7 +154,7 @@ def test_change_plan_refusals_carry_their_field(api, db_session, subscribed):
         json={"plan_id": subscribed["new_plan"].id},
         headers={"If-Match": str(subscribed["sub"].version + 7)},
     )
-    assert response.status_code == 409
+    assert response.status_code == 412
     assert client.post(url, data="x", headers={"Content-Type": "text/plain"}).status_code == 400
     assert snapshot(db_session, subscribed) == before
 
@@ -184,7 +184,7 @@ def test_contract_edit_with_reason_and_version(api, db_session, subscribed):
     stale = client.put(
         url, json={"fine_amount": "90.00", "reason": "x"}, headers={"If-Match": "99"}
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     assert snapshot(db_session, subscribed) == before
 
     saved = client.put(

@@ -100,6 +100,6 @@ def test_edit_with_a_stale_version_is_refused(api, db_session, catalogue):  # no
     stale = client.put(
         url, json={**wizard_data(catalogue), "notes": "b"}, headers={"If-Match": read}
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     db_session.expire_all()
     assert db_session.get(Subscription, sub.id).notes == "a"

@@ -227,7 +227,7 @@ def test_subscription_data_api_takes_the_etag_it_was_given(api, db_session):
     }
     url = f"/api/v1/subscription-actions/subscriptions/{subscription.id}/data"
     assert client.put(url, json=body, headers={"If-Match": etag}).status_code == 200
-    assert client.put(url, json=body, headers={"If-Match": etag}).status_code == 409
+    assert client.put(url, json=body, headers={"If-Match": etag}).status_code == 412
 
 
 def test_the_openapi_document_describes_if_match(api):

@@ -22,7 +22,7 @@ from app.models.system import PROVISIONAL_SPEED_DAYS
 from app.services import radius
 from app.services import subscription_actions as actions
 from app.services import subscriptions as subs
-from app.services.errors import ConflictError, DomainError, NotFoundError
+from app.services.errors import ConflictError, DomainError, NotFoundError, StaleVersionError
 from tests.factories import make_customer
 from tests.support.actions import (
     TODAY,
@@ -246,9 +246,9 @@ def test_two_people_editing_the_contract_cannot_overwrite_each_other(db_session,
             contract.id, {"fine_amount": "100.00"}, "Segundo", expected_version=read_at,
             today=TODAY,
         ),
-        ConflictError,
+        StaleVersionError,
     )
-    assert exc.status_code == 409
+    assert exc.status_code == 412  # an If-Match that no longer holds, over HTTP
     db_session.expire_all()
     assert db_session.get(Contract, contract.id).fine_amount == Decimal("200.00")
 
