@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -48,7 +49,9 @@ def test_restore_provisional_speed_and_its_end(page_as, live_server, db_session)
     until = aware(db_session.get(Subscription, sub_id).provisional_until)
     assert timedelta(days=2, hours=23) < until - utcnow() <= timedelta(days=3)
     details = page.locator("#subscription-details").inner_text()
-    assert until.strftime("%d/%m/%Y %H:%M") in details
+    # Shown in the ISP's time zone (stored in UTC).
+    shown = until.astimezone(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y %H:%M")
+    assert shown in details
     # Once per suspension: the menu no longer offers it.
     assert page.locator(".plan-node a[data-action=restore_speed]").count() == 0
 
@@ -58,6 +61,6 @@ def test_restore_provisional_speed_and_its_end(page_as, live_server, db_session)
     assert run_due_work()["due_provisional_speeds"] == 1
     page.reload()
     details = page.locator("#subscription-details").inner_text()
-    assert until.strftime("%d/%m/%Y %H:%M") not in details
+    assert shown not in details
     db_session.expire_all()
     assert db_session.get(Subscription, sub_id).status == SubscriptionStatus.SUSPENDED
