@@ -145,6 +145,12 @@ class Config:
         # per-request SQL count. Test and benchmark runs only; never in production.
         self.PANEL_BENCH = _bool("PANEL_BENCH", False) and self.DEVELOPMENT
 
+        # --- Billing: how many days before its due date a monthly charge is made.
+        lead = os.environ.get("BILLING_LEAD_DAYS", "10").strip()
+        # A bad value stays as typed: the billing sweep refuses it with its message
+        # rather than the panel failing to start.
+        self.BILLING_LEAD_DAYS = int(lead) if lead.isdigit() else lead
+
         # --- Demo network: OLT simulator ports used by the demo data.
         self.OLT_SIM_HOST = os.environ.get("OLT_SIM_HOST", "127.0.0.1")
         self.OLT_SIM_BASE_PORT = int(os.environ.get("OLT_SIM_BASE_PORT", "2222"))

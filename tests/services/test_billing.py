@@ -701,6 +701,16 @@ def test_the_sweep_lead_comes_from_the_app_setting(app, db_session, monkeypatch)
     assert [c.due_on for c in _contract_charges(db_session, contract)] == [date(2024, 3, 10)]
 
 
+@pytest.mark.parametrize(("variable", "read"), [("5", 5), (" 12 ", 12), ("dez", "dez")])
+def test_the_lead_is_read_from_the_environment(monkeypatch, variable, read):
+    from config import Config
+
+    monkeypatch.setenv("BILLING_LEAD_DAYS", variable)
+    settings = Config()
+    # A bad value is kept as typed for the sweep to refuse with its message.
+    assert read == settings.BILLING_LEAD_DAYS
+
+
 @pytest.mark.parametrize("lead_days", [-1, 28, "10", True])
 def test_a_bad_lead_is_refused(db_session, lead_days):
     billed_contract(db_session)
