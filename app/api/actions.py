@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, g, request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
-from app.api.base import answers_refusals, json_body
+from app.api.base import ActionApi, answers_refusals, json_body
 from app.extensions import db
 from app.models import (
     CancellationProtocol,
@@ -180,13 +180,10 @@ def _may_add_category() -> bool:
     return current_app.appbuilder.sm.has_access(p.can("add_phone_category"), p.SUBSCRIPTION_ACTIONS)
 
 
-class PlanActionsApi(BaseApi):
+class PlanActionsApi(ActionApi):
     """``/api/v1/plan-actions/``: every action of the subscription context menu."""
 
     resource_name = "plan-actions"
-    class_permission_name = p.SUBSCRIPTION_ACTIONS
-    # All of the view menu's permissions, or registering this API would delete the others.
-    base_permissions = [p.can(action) for action in p.ACTIONS]
     method_permission_name = {
         "compare_plans": "change_plan",
         "change_plan": "change_plan",

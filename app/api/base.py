@@ -17,7 +17,7 @@ import logging
 
 from apispec import yaml_utils
 from flask import request
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_appbuilder.const import API_RESULT_RES_KEY
 from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaValidationError
@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.api.schemas import PanelModel2SchemaConverter
 from app.extensions import db
 from app.models.base import is_versioned
+from app.security import permissions as p
 from app.security.permissions import (
     CAN_DELETE,
     CAN_READ,
@@ -38,6 +39,18 @@ from app.services.errors import DomainError, integrity_message
 from app.validators import ValidationError
 
 log = logging.getLogger(__name__)
+
+
+class ActionApi(BaseApi):
+    """Base of the APIs of the actions on a customer's plans (``SubscriptionActions``).
+
+    Every view and API sharing that view menu must declare all of its permissions, or
+    FAB deletes the others' when it registers one; each subclass maps its methods onto
+    them with ``method_permission_name``.
+    """
+
+    class_permission_name = p.SUBSCRIPTION_ACTIONS
+    base_permissions = [p.can(action) for action in p.ACTIONS]
 
 
 class NotJsonError(DomainError):

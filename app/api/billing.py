@@ -15,7 +15,7 @@ from flask import request
 from flask_appbuilder.api import BaseApi, expose
 from flask_appbuilder.security.decorators import protect
 
-from app.api.base import answers_refusals, json_body
+from app.api.base import ActionApi, answers_refusals, json_body
 from app.extensions import db
 from app.models import Charge, ChargeStatus, Customer, PaymentBooklet
 from app.security import permissions as p
@@ -154,15 +154,11 @@ class BillingApi(BaseApi):
         )
 
 
-class BillingActionsApi(BaseApi):
+class BillingActionsApi(ActionApi):
     """Billing actions over the API, each on its named permission.
-
-    Declares every SubscriptionActions permission, as every view of that menu must.
     """
 
     resource_name = "billing-actions"
-    class_permission_name = p.SUBSCRIPTION_ACTIONS
-    base_permissions = [p.can(a) for a in p.ACTIONS]
     method_permission_name = {
         "pay": "receive_payment",
         "issue_booklet": "manage_booklets",

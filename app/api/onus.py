@@ -14,7 +14,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
-from app.api.base import answers_refusals, json_body
+from app.api.base import ActionApi, answers_refusals, json_body
 from app.extensions import db
 from app.models import OnuProvisioning
 from app.security import permissions as p
@@ -31,13 +31,10 @@ def _accepted(api: BaseApi, job: OnuProvisioning):
     return api.response(202, id=job.id, result=job_json(job))
 
 
-class OnuActionsApi(BaseApi):
+class OnuActionsApi(ActionApi):
     """Link, provision and change ONUs (``/api/v1/onu-actions/...``)."""
 
     resource_name = "onu-actions"
-    class_permission_name = p.SUBSCRIPTION_ACTIONS
-    # Every view of the shared view menu declares all its permissions (FAB quirk).
-    base_permissions = [p.can(action) for action in p.ACTIONS]
     method_permission_name = {
         "discover": "link_onu",
         "plan": "link_onu",

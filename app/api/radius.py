@@ -14,7 +14,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
-from app.api.base import answers_refusals, json_body
+from app.api.base import ActionApi, answers_refusals, json_body
 from app.extensions import db
 from app.models import RadiusLogin, RadiusRequest
 from app.security import permissions as p
@@ -34,14 +34,11 @@ def _login_json(login: RadiusLogin, sessions: int = 10, requests: int = 10) -> d
     }
 
 
-class RadiusLoginActionsApi(BaseApi):
+class RadiusLoginActionsApi(ActionApi):
     """Create and delete PPPoE logins (actions on a customer's plans)."""
 
     resource_name = "radius-actions"
     route_base = ROUTE_BASE
-    class_permission_name = p.SUBSCRIPTION_ACTIONS
-    # All the view menu's permissions, or registering this API would delete the others.
-    base_permissions = [p.can(action) for action in p.ACTIONS]
     method_permission_name = {
         "create_login": "edit_subscription",
         "delete_login": "delete_radius_login",

@@ -7,7 +7,7 @@ from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 
-from app.api.base import answers_refusals, if_match_version, json_body
+from app.api.base import ActionApi, answers_refusals, if_match_version, json_body
 from app.extensions import db
 from app.models import Customer, Subscription
 from app.security import permissions as p
@@ -90,12 +90,10 @@ class CustomerPlanTreeApi(BaseApi):
         )
 
 
-class SubscriptionActionsApi(BaseApi):
+class SubscriptionActionsApi(ActionApi):
     """Actions on a customer's plans over the API."""
 
     resource_name = "subscription-actions"
-    class_permission_name = p.SUBSCRIPTION_ACTIONS
-    base_permissions = [p.can(a) for a in p.ACTIONS]
     method_permission_name = {"create": "add_subscription", "update_data": "edit_subscription"}
     openapi_spec_tag = "Customer plans"
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask import g
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.api.base import answers_refusals, json_body
+from app.api.base import ActionApi, answers_refusals, json_body
 from app.extensions import db
 from app.models import OwnershipTransfer, TransferStatus
-from app.security import permissions as p
 from app.services import transfers as svc
 
 
@@ -41,12 +40,10 @@ def _flag(data: dict, key: str, default: bool) -> bool:
     raise svc.TransferError(_("%(field)s must be true or false.", field=key), {key: "bool"})
 
 
-class OwnershipTransferApi(BaseApi):
+class OwnershipTransferApi(ActionApi):
     """``/api/v1/ownership-transfers/``: request, list scheduled, cancel."""
 
     resource_name = "ownership-transfers"
-    class_permission_name = p.SUBSCRIPTION_ACTIONS
-    base_permissions = [p.can(a) for a in p.ACTIONS]
     method_permission_name = {
         "create": "transfer_ownership",
         "scheduled": "transfer_ownership",
