@@ -20,7 +20,7 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
-from app.api.base import ActionApi, answers_refusals, json_body
+from app.api.base import ActionApi, answers_refusals, if_match_version, json_body
 from app.extensions import db
 from app.models import (
     CancellationProtocol,
@@ -288,7 +288,7 @@ class PlanActionsApi(ActionApi):
             payment_method_id=data.get("payment_method_id"),
             keep_extra_services=actions.parse_flag(data.get("keep_extra_services"), True),
             expected_difference=data.get("expected_difference"),
-            expected_version=request.headers.get("If-Match"),
+            expected_version=if_match_version(request.headers.get("If-Match")),
             reason=data.get("reason"),
         )
         charge = change.charge
@@ -354,7 +354,7 @@ class PlanActionsApi(ActionApi):
             subscription_id,
             data.get("city_id"),
             data.get("access_point_id"),
-            expected_version=request.headers.get("If-Match"),
+            expected_version=if_match_version(request.headers.get("If-Match")),
         )
         return self.response(
             200,
@@ -418,7 +418,7 @@ class PlanActionsApi(ActionApi):
             contract.id,
             fields,
             data.get("reason"),
-            expected_version=request.headers.get("If-Match"),
+            expected_version=if_match_version(request.headers.get("If-Match")),
         )
         return self.response(200, result=contract_json(edit.contract))
 

@@ -9,7 +9,7 @@ follows it. Wi-Fi keys appear only in ``GET /api/v1/onu-actions/<id>/wifi``, whi
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
@@ -19,12 +19,9 @@ from app.extensions import db
 from app.models import OnuProvisioning
 from app.security import permissions as p
 from app.services import onus as svc
+from app.services.audit import current_actor
 from app.services.errors import NotFoundError
 from app.views.onus import job_json
-
-
-def _user_id() -> int | None:
-    return getattr(getattr(g, "user", None), "id", None)
 
 
 def _accepted(api: BaseApi, job: OnuProvisioning):
@@ -151,7 +148,7 @@ class OnuActionsApi(ActionApi):
             return self.response_422(message={"expected_commands": [_("Must be a list of "
                                                                       "command lines.")]})
         job = svc.link_onu(subscription_id, data, expected_commands=expected,
-                           user_id=_user_id())
+                           user_id=current_actor().user_id)
         return _accepted(self, job)
 
     @expose("/jobs/<int:provisioning_id>/retry", methods=["POST"])
@@ -172,7 +169,7 @@ class OnuActionsApi(ActionApi):
             409:
               description: still running, or another job of the ONU is
         """
-        job = svc.retry_provisioning(provisioning_id, _user_id())
+        job = svc.retry_provisioning(provisioning_id, current_actor().user_id)
         return _accepted(self, job)
 
     @expose("/<int:onu_id>/wifi", methods=["GET"])
@@ -228,7 +225,7 @@ class OnuActionsApi(ActionApi):
               $ref: '#/components/responses/422'
         """
         data = json_body()
-        job = svc.update_wifi(onu_id, data, _user_id())
+        job = svc.update_wifi(onu_id, data, current_actor().user_id)
         return _accepted(self, job)
 
     @expose("/<int:onu_id>/reboot", methods=["POST"])
@@ -247,7 +244,7 @@ class OnuActionsApi(ActionApi):
             202:
               description: the reboot job, queued
         """
-        job = svc.reboot_onu(onu_id, _user_id())
+        job = svc.reboot_onu(onu_id, current_actor().user_id)
         return _accepted(self, job)
 
     @expose("/<int:onu_id>", methods=["DELETE"])
@@ -268,7 +265,7 @@ class OnuActionsApi(ActionApi):
             403:
               description: CODLMPONU is not 'S'
         """
-        job = svc.delete_onu(onu_id, _user_id())
+        job = svc.delete_onu(onu_id, current_actor().user_id)
         return _accepted(self, job)
 
     @expose("/<int:onu_id>/move", methods=["POST"])

@@ -1356,7 +1356,8 @@ def _nas_snapshot(nas: Nas) -> dict[str, Any]:
 def _collect_nas_changes(session: Session, flush_context, instances) -> None:
     """Note the NAS changed in this flush, with their values read now (before the
     flush, when reading may still load them); they are written after it."""
-    if not has_app_context() or not radius_settings().read_clients:
+    # Runs before every flush of every session: read the one flag, not all the settings.
+    if not has_app_context() or not _flag(_setting("RADIUS_READ_CLIENTS", False)):
         return
     changes = session.info.setdefault(_NAS_CHANGES, [])
     for obj in session.new:

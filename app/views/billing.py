@@ -367,9 +367,7 @@ register_customer_tab(
     CustomerTab("financeiro", _l("Finance"), render_finance_tab, permission=READ_CHARGES, order=40)
 )
 
-# The plans' context menu reaches the due-day change of the plan's contract. This replaces
-# the placeholder app.views.subscriptions registers under the same key, which is why that
-# module is imported first (above).
+# The plans' context menu reaches the due-day change of the plan's contract.
 register_subscription_action(
     SubscriptionAction(
         key="change_due_day",

@@ -19,15 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, flash, g, jsonify, make_response, redirect, request, url_for
+from flask import abort, flash, jsonify, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-# The lead's placeholder ONU entries are registered on import of this module; importing
-# it first guarantees that the registrations at the bottom of this file replace them.
-import app.views.subscriptions  # noqa: F401
 from app.extensions import db
 from app.models import (
     ConnectionType,
@@ -40,6 +37,7 @@ from app.models import (
 )
 from app.security import permissions as p
 from app.services import onus as svc
+from app.services.audit import current_actor
 from app.services.errors import DomainError
 from app.views.customer_page import user_can
 from app.views.labels import enum_label
@@ -101,10 +99,6 @@ def _no_store(response_body: str):
 
 def _form(names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.form.get(name, "") for name in names}
-
-
-def _user_id() -> int | None:
-    return getattr(getattr(g, "user", None), "id", None)
 
 
 class OnuActionsView(BaseView):
@@ -221,7 +215,7 @@ class OnuActionsView(BaseView):
         try:
             job = svc.link_onu(subscription_id, values,
                                expected_commands=request.form.getlist("commands"),
-                               user_id=_user_id())
+                               user_id=current_actor().user_id)
         except svc.PlanChangedError as exc:
             flash(str(exc), "warning")
             return self._confirm(subscription, values, exc.commands, changed=True)
@@ -245,7 +239,7 @@ class OnuActionsView(BaseView):
         job = db.session.get(OnuProvisioning, provisioning_id) or abort(404)
         subscription = job.onu.subscription
         try:
-            svc.retry_provisioning(provisioning_id, _user_id())
+            svc.retry_provisioning(provisioning_id, current_actor().user_id)
         except DomainError as exc:
             flash(str(exc), "danger")
         else:
@@ -269,7 +263,7 @@ class OnuActionsView(BaseView):
         if request.method == "POST":
             values = _form(WIFI_FIELDS)
             try:
-                svc.update_wifi(onu_id, values, _user_id())
+                svc.update_wifi(onu_id, values, current_actor().user_id)
             except svc.OnuFormError as exc:
                 errors = exc.errors
             except DomainError as exc:
@@ -295,9 +289,9 @@ class OnuActionsView(BaseView):
         if request.method == "POST":
             try:
                 if action == "delete":
-                    svc.delete_onu(onu_id, _user_id())
+                    svc.delete_onu(onu_id, current_actor().user_id)
                 else:
-                    svc.reboot_onu(onu_id, _user_id())
+                    svc.reboot_onu(onu_id, current_actor().user_id)
             except DomainError as exc:
                 flash(str(exc), "danger")
             else:

@@ -412,8 +412,8 @@ def _status(*states: SubscriptionStatus):
 
 ACTIVE, SUSPENDED = SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED
 
-# The seed page's actions. Those whose screens come later show as not yet available;
-# app.views.actions registers the actions on a plan (Mudar Plano, Cancelar ...).
+# The seed page's actions on a plan's own data; app.views.actions, billing, onus and
+# radius register the others (Mudar Plano, Cancelar, Alterar Vencimento, ONU ...).
 _action(
     "edit_subscription",
     _l("Edit plan data"),
@@ -429,8 +429,6 @@ _action(
     applies=lambda s: s.combo_id is not None,
     permission=(p.can("edit_subscription"), p.SUBSCRIPTION_ACTIONS),
 )
-_action("change_due_day", _l("Change due day"), 45)
-_action("link_onu", _l("ONU"), 83, group=_l("Add services"))
 _action(
     "print_contract",
     _l("Print contract"),
