@@ -26,6 +26,7 @@ __all__ = [
     "prefix_index",
     "include_in_autogenerate",
     "utcnow",
+    "aware",
 ]
 
 # FAB's security tables are declared first, with the names their own migrations use;
@@ -53,6 +54,14 @@ RadiusModel = declarative_base(metadata=MetaData(info={"bind_key": RADIUS_BIND})
 def utcnow() -> datetime:
     """Current time in UTC, timezone-aware (every stored timestamp is UTC)."""
     return datetime.now(UTC)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored time with its zone: SQLite hands timestamps back naive, and every stored
+    time is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str, **kwargs):

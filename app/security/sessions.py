@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import UserSession
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 
 SESSION_TOKEN_KEY = "_panel_session"  # noqa: S105 - a session key name, not a secret
 
@@ -67,7 +67,4 @@ def session_is_live(user_id) -> bool:
     row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(str(token))))
     if row is None or row.ended_at is not None or str(row.user_id) != str(user_id):
         return False
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite hands timestamps back without their zone
-        created = created.replace(tzinfo=UTC)
-    return datetime.now(UTC) - created < current_app.permanent_session_lifetime
+    return datetime.now(UTC) - aware(row.created_at) < current_app.permanent_session_lifetime

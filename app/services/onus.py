@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -71,7 +71,7 @@ from app.models import (
     SystemVariable,
 )
 from app.models import system as sysvars
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.services.errors import ConflictError, DomainError, NotFoundError, constraint_name
 from app.validators import ValidationError, validate_text
 
@@ -238,17 +238,11 @@ def latest_job(onu: Onu) -> OnuProvisioning | None:
     )
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands timestamps back without their zone; every stored time is UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
 
 def is_stale(job: OnuProvisioning) -> bool:
     """A queued/running job not touched for ``ONU_JOB_STALE_AFTER`` seconds: its worker died."""
     limit = timedelta(seconds=float(_config("ONU_JOB_STALE_AFTER", 900)))
-    updated = _aware(job.updated_at)
+    updated = aware(job.updated_at)
     return job.status in ACTIVE_JOB and updated is not None and utcnow() - updated > limit
 
 

@@ -45,7 +45,7 @@ import secrets
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -74,7 +74,7 @@ from app.models import (
     SubscriptionStatus,
     SystemVariable,
 )
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.models.system import RADIUS_BLOCKED_GROUP
 from app.services.errors import ConflictError, DomainError, NotFoundError, integrity_message
 
@@ -316,12 +316,6 @@ def plan_rate_limit(subscription: Subscription) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
 
 def blocked_group() -> str:
     """The blocked group's name (system variable ``GRUPO_RADIUS_BLOQUEADO``)."""
@@ -526,7 +520,7 @@ def login_sessions(username: str, limit: int = 10) -> list[RadiusSession]:
     now = utcnow()
     sessions = []
     for row in rows:
-        started, stopped = _aware(row.acctstarttime), _aware(row.acctstoptime)
+        started, stopped = aware(row.acctstarttime), aware(row.acctstoptime)
         if stopped is None:
             duration = now - started if started else None
         elif row.acctsessiontime is not None:
@@ -585,8 +579,8 @@ def request_json(request: RadiusRequest) -> dict[str, Any]:
         "error_cause": request.error_cause,
         "message": request.message,
         "attempts": request.attempts,
-        "created_at": _aware(request.created_at).isoformat() if request.created_at else None,
-        "finished_at": _aware(request.finished_at).isoformat() if request.finished_at else None,
+        "created_at": aware(request.created_at).isoformat() if request.created_at else None,
+        "finished_at": aware(request.finished_at).isoformat() if request.finished_at else None,
     }
 
 
@@ -604,7 +598,7 @@ def _should_be_blocked(subscription: Subscription, now: datetime | None = None) 
     """Suspended subscriptions are blocked unless a provisional speed is running."""
     if subscription.status is SubscriptionStatus.ACTIVE:
         return False
-    until = _aware(subscription.provisional_until)
+    until = aware(subscription.provisional_until)
     return not (until is not None and until > (now or utcnow()))
 
 
@@ -895,7 +889,7 @@ def apply_provisional_speed(
     """
     if subscription.status is not SubscriptionStatus.SUSPENDED:
         raise DomainError(_l("Only a suspended plan can get a provisional speed."))
-    until = _aware(until or subscription.provisional_until)
+    until = aware(until or subscription.provisional_until)
     if until is None or until <= utcnow():
         raise DomainError(_l("The provisional speed needs an end in the future."))
     return _move(subscription, blocked=False)

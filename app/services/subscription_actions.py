@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -39,7 +39,7 @@ from app.models import (
     SubscriptionStatus,
     SystemVariable,
 )
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.models.system import PROVISIONAL_SPEED_DAYS
 from app.services import radius
 from app.services.audit import audit_reason
@@ -178,12 +178,6 @@ def check_version(record, expected_version) -> None:
     if str(record.version) != str(expected_version).strip().strip('"'):
         raise StaleVersionError(STALE_MESSAGE)
 
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; every stored time is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 @contextmanager
