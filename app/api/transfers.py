@@ -78,6 +78,7 @@ class OwnershipTransferApi(ActionApi):
                         name: {type: string}
                         document: {type: string}
                         email: {type: string}
+                        mobile: {type: string}
                     cancel_booklets: {type: boolean, default: false}
                     transfer_debt: {type: boolean, default: true}
                     carry_composition: {type: boolean, default: true}
@@ -109,6 +110,7 @@ class OwnershipTransferApi(ActionApi):
                 name=str(holder.get("name", "")),
                 document=str(holder.get("document", "")),
                 email=holder.get("email") if isinstance(holder.get("email"), str) else None,
+                mobile=holder.get("mobile") if isinstance(holder.get("mobile"), str) else None,
             )
         ids = {}
         for key in ("subscription_id", "main_contract_id", "to_customer_id"):

@@ -136,3 +136,25 @@ def test_history_tab_shows_the_transfer_on_both_customers(login_as, holding):  #
     for customer in (holding["old"], holding["new"]):
         html = client.get(f"/customers/{customer.id}/?tab=historico").get_data(as_text=True)
         assert "Titular Antigo" in html and "Titular Novo" in html and "Concluída" in html
+
+
+def test_api_transfer_to_a_new_customer_keeps_the_mobile(api, db_session, holding):  # noqa: F811
+    from app.models import Customer
+    from tests.factories import cpf
+
+    document = cpf()
+    created = api("financeiro").post(
+        "/api/v1/ownership-transfers/",
+        json={
+            "subscription_id": holding["sub"].id,
+            "main_contract_id": holding["contract"].id,
+            "new_customer": {
+                "kind": "person", "name": "Cliente Novo", "document": document,
+                "mobile": "(83) 99999-0000",
+            },
+        },
+    )
+    assert created.status_code == 201, created.json
+    db_session.expire_all()
+    holder = db_session.query(Customer).filter_by(document=document).one()
+    assert holder.mobile == "(83) 99999-0000"
