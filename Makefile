@@ -51,15 +51,19 @@ setup: migrate translations
 	$(FLASK) panel create-admin
 
 # The demo OLTs point at the bundled simulator (flask olt-sim), started in the background
-# and stopped with the panel.
+# and stopped with the panel. Without Redis one process sweeps the due work (scheduled
+# transfers, speed reverts, monthly charges) every minute; with Redis, `make worker`.
 run: setup
 	@$(FLASK) olt-sim > instance/olt-sim.log 2>&1 & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	due=; if [ -z "$$REDIS_URL" ]; then \
+		$(FLASK) panel run-due --every 60 > instance/due-work.log 2>&1 & due=$$!; \
+	fi; \
+	trap 'kill $$sim $$due 2>/dev/null' EXIT INT TERM; \
 	echo "OLT simulator running (log: instance/olt-sim.log)"; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 worker: install
-	$(BIN)/rq worker --with-scheduler --url "$$REDIS_URL" default network
+	$(BIN)/rq worker -w app.jobs.worker.PanelWorker --with-scheduler --url "$$REDIS_URL" default network
 
 test: install-test system-deps translations
 	PANEL_ENV=test $(BIN)/pytest $(PYTEST_ARGS)

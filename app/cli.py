@@ -104,12 +104,25 @@ def reset_two_factor_command(username: str) -> None:
 
 
 @panel.command("run-due")
-def run_due_command() -> None:
-    """Run the work whose time has come (scheduled transfers, speed reverts ...)."""
-    from app.jobs.due import run_due_work
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep running: sweep again every this many seconds (in-process installs).",
+)
+def run_due_command(every: int | None) -> None:
+    """Run the work whose time has come (scheduled transfers, speed reverts ...).
 
-    for area, count in run_due_work().items():
-        click.echo(f"{area}: {count}")
+    Once from cron beside RQ; with ``--every`` as the one sweeper of an install
+    without Redis (``make run`` starts it beside the web server).
+    """
+    from app.jobs.due import run_due_work, run_due_work_every
+
+    if every is None:
+        for area, count in run_due_work().items():
+            click.echo(f"{area}: {count}")
+        return
+    run_due_work_every(every)
 
 
 def register_cli(app: Flask) -> None:

@@ -7,7 +7,7 @@ killed worker leaves its job to be run again.
 
 Without Redis, :func:`enqueue` runs the job at once in the calling process, and jobs
 scheduled for later are picked up by the sweep of due work (:mod:`app.jobs.due`), which
-``make run`` runs every minute in a background thread.
+``make run`` runs every minute in a process of its own (``flask panel run-due --every 60``).
 """
 
 from __future__ import annotations

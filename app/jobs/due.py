@@ -1,9 +1,10 @@
 """The sweep of due work: what was scheduled for a moment that has come.
 
 With Redis, RQ's scheduler starts each scheduled job on time; the sweep is a safety net
-(``flask panel run-due`` from cron). Without Redis, ``make run`` runs the sweep every
-minute in a background thread, so scheduled transfers, provisional-speed reverts and
-the monthly charges still happen in the default install. Every step here is safe to run twice.
+(``flask panel run-due`` from cron). Without Redis, ``make run`` starts
+``flask panel run-due --every 60`` beside the web server, so scheduled transfers,
+provisional-speed reverts and the monthly charges still happen in the default install.
+Every step here is safe to run twice.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-
-from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +64,20 @@ def run_due_work() -> dict[str, int]:
     return done
 
 
-def start_sweeper(app: Flask, interval: float = 60.0) -> threading.Thread:
-    """Run the sweep every ``interval`` seconds in a daemon thread (in-process mode)."""
-    stop = threading.Event()
+def run_due_work_every(interval: float, stop: threading.Event | None = None) -> None:
+    """Sweep now and then every ``interval`` seconds until ``stop`` is set.
 
-    def loop() -> None:
-        while not stop.wait(interval):
-            with app.app_context():
-                run_due_work()
+    The loop of ``flask panel run-due --every``: one process per install, not a thread
+    in every web process (each gunicorn worker and ``flask`` command would start its
+    own). Runs inside the current app context, a fresh session per round.
+    """
+    from app.extensions import db
 
-    thread = threading.Thread(target=loop, name="due-work", daemon=True)
-    thread.stop = stop  # type: ignore[attr-defined]
-    thread.start()
-    return thread
+    stop = stop or threading.Event()
+    while True:
+        try:
+            run_due_work()
+        finally:
+            db.session.remove()
+        if stop.wait(interval):
+            return
