@@ -28,6 +28,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
+from app.validators import complete_cnpj, complete_cpf
+
 FIRST = (  # noqa: SIM905 - a list of names reads better as one string
     "Maria José Ana João Francisca Antônio Adriana Carlos Juliana Paulo Márcia Lucas "
     "Patrícia Rafael Aline Pedro Fernanda Marcos Luiz Sandra Gabriel Camila Bruno Letícia "
@@ -44,28 +46,14 @@ MONTHS = [date(2025, 12, 1) + timedelta(days=31 * i) for i in range(12)]
 MONTHS = [date(m.year, m.month, 1) for m in MONTHS]
 
 
-def check_digits(numbers: list[int], weights: list[int]) -> int:
-    rest = sum(n * w for n, w in zip(numbers, weights, strict=False)) % 11
-    return 0 if rest < 2 else 11 - rest
-
-
 def cpf(n: int) -> str:
     """A valid CPF from a number (deterministic, unique per n below 10**9)."""
-    digits = [int(d) for d in f"{n:09d}"]
-    digits.append(check_digits(digits, list(range(10, 1, -1))))
-    digits.append(check_digits(digits, list(range(11, 1, -1))))
-    return "".join(map(str, digits))
-
-
-W1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
+    return complete_cpf(f"{n:09d}")
 
 
 def cnpj(n: int) -> str:
     """A valid CNPJ from a number (unique per n below 10**8)."""
-    digits = [int(d) for d in f"{n:08d}0001"]
-    digits.append(check_digits(digits, W1))
-    digits.append(check_digits(digits, [6, *W1]))
-    return "".join(map(str, digits))
+    return complete_cnpj(f"{n:08d}0001")
 
 
 def copy(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterable[tuple]) -> int:
