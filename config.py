@@ -151,6 +151,16 @@ class Config:
         # rather than the panel failing to start.
         self.BILLING_LEAD_DAYS = int(lead) if lead.isdigit() else lead
 
+        # --- ONU jobs: the RQ queue of device work; web and workers must agree on it.
+        self.ONU_JOB_QUEUE = os.environ.get("ONU_JOB_QUEUE", "").strip() or "network"
+
+        # --- OLT sessions: how long an RQ worker keeps an idle SSH session to an OLT
+        # for the next job (app.drivers.olt.sessions). Below the OLTs' own idle logout.
+        idle = os.environ.get("OLT_SESSION_IDLE", "60").strip()
+        if not idle.replace(".", "", 1).isdigit():
+            raise ConfigError(f"OLT_SESSION_IDLE must be a number of seconds, not {idle!r}.")
+        self.OLT_SESSION_IDLE = float(idle)
+
         # --- Demo network: OLT simulator ports used by the demo data.
         self.OLT_SIM_HOST = os.environ.get("OLT_SIM_HOST", "127.0.0.1")
         self.OLT_SIM_BASE_PORT = int(os.environ.get("OLT_SIM_BASE_PORT", "2222"))

@@ -153,6 +153,13 @@ class SimulatorHandle:
         for thread in threads:
             thread.join(timeout)
 
+    def drop_sessions(self) -> None:
+        """Hang up every open session, as an OLT's idle logout does; keep listening."""
+        with self._lock:
+            transports = list(self._transports)
+        for transport in transports:
+            transport.close()
+
     # ----------------------------------------------------------------- serving
 
     def _accept_loop(self) -> None:

@@ -20,11 +20,13 @@ simply retried. Audit entries are written automatically on flush (:mod:`app.serv
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -53,6 +55,7 @@ from app.drivers.olt import (
 )
 from app.drivers.olt import validation as checks
 from app.drivers.olt.base import redact
+from app.drivers.olt.sessions import SessionPool
 from app.extensions import db
 from app.models import (
     JobStatus,
@@ -172,6 +175,42 @@ def olt_driver(olt: Olt, **options: Any) -> OltDriver:
     }
     return get_driver(olt.vendor.value, olt.host, olt.ssh_port, olt.username,
                       olt.password or "", **settings)
+
+
+# Sessions kept open between jobs; None (the default) opens one per job. Only a process
+# that runs job after job (the RQ worker, see app.jobs.worker) turns this on.
+_sessions: SessionPool | None = None
+
+
+def keep_olt_sessions(idle_timeout: float) -> SessionPool:
+    """Keep OLT sessions open between the jobs of this process (:mod:`app.drivers.olt.sessions`)."""
+    global _sessions
+    if _sessions is None:
+        _sessions = SessionPool(idle_timeout)
+    return _sessions
+
+
+def kept_olt_sessions() -> SessionPool | None:
+    """The pool of kept sessions of this process, if it keeps them."""
+    return _sessions
+
+
+@contextmanager
+def olt_session(olt: Olt) -> Iterator[OltDriver]:
+    """An open session on ``olt`` for one job: a kept one when this process keeps them.
+
+    Raises:
+        OltConnectionError, OltAuthenticationError: opening the session failed.
+    """
+    if _sessions is None:
+        with olt_driver(olt) as device:
+            yield device
+        return
+    # The password enters the key as a digest: a changed one must not reuse the session.
+    secret = hashlib.sha256((olt.password or "").encode()).hexdigest()
+    key = (olt.id, olt.vendor.value, olt.host, olt.ssh_port, olt.username, secret)
+    with _sessions.session(key, lambda: olt_driver(olt)) as device:
+        yield device
 
 
 def _read_device(olt: Olt, read: Callable[[OltDriver], T]) -> T:
@@ -1163,7 +1202,7 @@ def record_connection_failure(provisioning_id: int, error: Exception, *,
 
 def _run_provision(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
     request = provision_request(onu, olt)
-    with olt_driver(olt) as device:
+    with olt_session(olt) as device:
         try:
             result = device.ensure_provisioned(request)
         except DeviceCommandError as exc:
@@ -1199,7 +1238,7 @@ def _run_provision(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
 
 def _run_wifi(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
     wifi = WifiSettings(onu.ssid_24, onu.wpa2_key_24, onu.ssid_5, onu.wpa2_key_5)
-    with olt_driver(olt) as device:
+    with olt_session(olt) as device:
         try:
             result = device.set_wifi(onu.frame, onu.slot, onu.port, onu.onu_index, wifi)
         except DeviceCommandError as exc:
@@ -1211,7 +1250,7 @@ def _run_wifi(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
 
 
 def _run_reboot(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
-    with olt_driver(olt) as device:
+    with olt_session(olt) as device:
         try:
             result = device.reboot(onu.frame, onu.slot, onu.port, onu.onu_index)
         except DeviceCommandError as exc:
@@ -1224,7 +1263,7 @@ def _run_reboot(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
 
 def _run_delete(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
     result = None
-    with olt_driver(olt) as device:
+    with olt_session(olt) as device:
         found = device.find_onu(onu.serial)
         here = found is not None and onu.onu_index is not None and (
             found.location.frame, found.location.slot, found.location.port,

@@ -506,3 +506,45 @@ def test_a_real_rq_worker_provisions_and_retries(make_app, app, network, make_pl
     finally:
         Queue(name, connection=connection).delete(delete_jobs=True)
     assert job_id
+
+
+def test_the_panel_worker_keeps_one_olt_session_across_jobs_and_still_forks_the_rest(
+        make_app, app, network, make_plan_for, db_session, monkeypatch):
+    connection = _redis_or_skip()
+    from rq import Queue
+
+    from app.jobs import enqueue
+    from app.jobs.sample import touch_variable
+    from app.jobs.worker import PanelWorker
+    from app.models import SystemVariable
+
+    monkeypatch.setattr(svc, "_sessions", None)  # this process keeps no session yet
+    name = f"test-onu-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    other = f"{name}-default"
+    queued = make_app(**{**ONU_SETTINGS, "REDIS_URL": REDIS_URL, "ONU_JOB_QUEUE": name})
+    sim = network.sim("huawei")
+    with queued.app_context():
+        ids = [svc.link_onu(make_plan_for().id,
+                            link_data(network, "huawei", serial=serial)).id
+               for serial in SERIALS["huawei"][:3]]
+        enqueue(touch_variable, "TESTE_JOB", "num-filho", queue_name=other)
+    sim.log.clear()
+    queues = [Queue(name, connection=connection), Queue(other, connection=connection)]
+    jobs_package._worker_app = queued
+    try:
+        PanelWorker(queues, connection=connection).work(burst=True)
+    finally:
+        jobs_package._worker_app = None
+        for q in queues:
+            q.delete(delete_jobs=True)
+    db_session.expire_all()
+    for job_id in ids:
+        job = db_session.get(OnuProvisioning, job_id)
+        assert job.status is JobStatus.DONE, job.message
+    for serial in SERIALS["huawei"][:3]:
+        assert onus_on(sim, serial) == 1
+    # Three provisionings, one login; the worker logged out when it stopped.
+    assert len(sim.log.sessions) == 1
+    assert all(s.closed_at is not None for s in sim.log.sessions.values())
+    # The other queue's job ran in a forked horse, with database connections of its own.
+    assert db_session.query(SystemVariable).filter_by(code="TESTE_JOB").one().value == "num-filho"

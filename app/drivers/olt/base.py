@@ -529,6 +529,25 @@ class OltDriver(ABC):
         except Exception:  # a failed logout must not hide the real outcome
             logger.debug("disconnect from %s failed", self.host, exc_info=True)
 
+    @property
+    def is_open(self) -> bool:
+        """True while the session is open and the OLT has not closed its end.
+
+        Sends and reads nothing: it looks at the SSH channel and transport only, so a
+        kept session can be checked before it is lent to the next job. A peer that
+        vanished without closing (cable cut) still looks open; its first command then
+        fails as a dropped session does.
+        """
+        conn = self._conn
+        if conn is None:
+            return False
+        channel = getattr(conn, "remote_conn", None)
+        if not isinstance(channel, paramiko.Channel):
+            return True  # a replayed transcript has no transport to lose
+        transport = channel.get_transport()
+        return (not (channel.closed or channel.eof_received)
+                and transport is not None and transport.is_active())
+
     def __enter__(self) -> OltDriver:
         self.open()
         return self

@@ -1,0 +1,135 @@
+"""OLT sessions kept between jobs (SessionPool), against the simulated OLTs over real SSH."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.drivers.olt import DeviceCommandError, OltConnectionError
+from app.drivers.olt.sessions import SessionPool
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def _logins(sim) -> int:
+    return len(sim.log.sessions)
+
+
+def test_a_kept_session_serves_the_next_job_without_a_new_login(sim, connect):
+    pool = SessionPool(idle_timeout=60)
+    try:
+        with pool.session("olt-1", connect) as first:
+            first.discover_unprovisioned()
+        with pool.session("olt-1", connect) as second:
+            assert second.discover_unprovisioned()
+        assert second is first
+        assert _logins(sim) == 1
+        assert len(pool) == 1
+    finally:
+        pool.close_all()
+    # Closing logs out: the simulator saw the session end.
+    time.sleep(0.2)
+    assert all(s.closed_at is not None for s in sim.log.sessions.values())
+
+
+def test_each_key_has_its_own_session(sim, connect):
+    pool = SessionPool(idle_timeout=60)
+    try:
+        with pool.session(("olt-1", "old password digest"), connect) as a:
+            a.discover_unprovisioned()
+        with pool.session(("olt-1", "new password digest"), connect) as b:
+            b.discover_unprovisioned()
+        assert a is not b
+        assert _logins(sim) == 2
+    finally:
+        pool.close_all()
+
+
+def test_a_block_that_fails_closes_its_session(sim, connect):
+    pool = SessionPool(idle_timeout=60)
+    try:
+        with pytest.raises(RuntimeError), pool.session("olt-1", connect) as first:
+            first.discover_unprovisioned()
+            raise RuntimeError("the job broke half way")
+        assert not first.is_open
+        assert len(pool) == 0
+        with pool.session("olt-1", connect) as second:
+            second.discover_unprovisioned()
+        assert second is not first
+        assert _logins(sim) == 2
+    finally:
+        pool.close_all()
+
+
+def test_a_device_refusal_handled_in_the_job_keeps_a_usable_session(sim, connect, vendor):
+    pool = SessionPool(idle_timeout=60)
+    try:
+        with pool.session("olt-1", connect) as first, pytest.raises(DeviceCommandError):
+            first.apply(["no-such-command at all"])
+        # The driver left config mode after the refusal: the next job works as usual.
+        with pool.session("olt-1", connect) as second:
+            assert second.discover_unprovisioned()
+        assert second is first
+        assert _logins(sim) == 1
+    finally:
+        pool.close_all()
+
+
+def test_a_session_the_olt_hung_up_is_replaced_by_a_new_login(sim, connect):
+    pool = SessionPool(idle_timeout=60)
+    try:
+        with pool.session("olt-1", connect) as first:
+            first.discover_unprovisioned()
+        sim.drop_sessions()  # the OLT's idle logout, while the session waits in the pool
+        deadline = time.monotonic() + 5
+        while first.is_open and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not first.is_open
+        with pool.session("olt-1", connect) as second:
+            assert second.discover_unprovisioned()
+        assert second is not first
+        assert _logins(sim) == 2
+    finally:
+        pool.close_all()
+
+
+def test_a_session_idle_too_long_is_not_lent_again(sim, connect):
+    pool = SessionPool(idle_timeout=0.1)
+    try:
+        with pool.session("olt-1", connect) as first:
+            first.discover_unprovisioned()
+        time.sleep(0.2)
+        with pool.session("olt-1", connect) as second:
+            second.discover_unprovisioned()
+        assert second is not first
+        assert not first.is_open
+        assert _logins(sim) == 2
+    finally:
+        pool.close_all()
+
+
+def test_a_session_dropped_during_the_job_is_not_kept(sim, connect):
+    pool = SessionPool(idle_timeout=60)
+    sim.faults.drop_on_command = "autofind|uncfg"
+    try:
+        with pytest.raises(OltConnectionError), pool.session("olt-1", connect) as first:
+            first.discover_unprovisioned()
+        assert len(pool) == 0
+        sim.faults.reset()
+        with pool.session("olt-1", connect) as second:
+            assert second.discover_unprovisioned()
+    finally:
+        pool.close_all()
+
+
+def test_forget_leaves_the_sessions_open_for_their_owner(sim, connect):
+    pool = SessionPool(idle_timeout=60)
+    with pool.session("olt-1", connect) as first:
+        first.discover_unprovisioned()
+    pool.forget()
+    try:
+        assert len(pool) == 0
+        assert first.is_open
+    finally:
+        first.close()
