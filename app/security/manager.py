@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.security.passwords import password_problem
-from app.security.sessions import session_is_live
+from app.security.sessions import live_session_user
 from app.security.views import (
     PanelAuthDBView,
     PanelGroupModelView,
@@ -119,9 +119,8 @@ class PanelSecurityManager(SecurityManager):
         return manager
 
     def _load_session_user(self, user_id):
-        if not session_is_live(user_id):
-            return None
-        return self.load_user(user_id)
+        user = live_session_user(user_id)
+        return user if user is not None and user.is_active else None
 
     def auth_user_db(self, username, password):
         """FAB's check, after refusing usernames no account can have.

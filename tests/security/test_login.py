@@ -88,6 +88,36 @@ def test_session_older_than_its_lifetime_is_refused(make_app):
     assert _sent_to_login(client.get(PROTECTED))
 
 
+def test_a_user_deactivated_after_login_is_out_at_the_next_request(app, db_session):
+    from flask_appbuilder.security.sqla.models import User
+
+    client = app.test_client()
+    login(client, "suporte")
+    assert client.get(PROTECTED).status_code == 200
+    user = db_session.query(User).filter_by(username="suporte").one()
+    user.active = False
+    db_session.commit()
+    try:
+        assert _sent_to_login(client.get(PROTECTED))
+    finally:
+        user.active = True  # the role users are shared by every test
+        db_session.commit()
+
+
+def test_the_login_user_and_roles_of_a_request_come_in_one_statement(app):
+    from tests.views.test_list_performance import counted
+
+    client = app.test_client()
+    login(client, "suporte")
+    client.get(PROTECTED)
+    with app.app_context(), counted(app) as statements:
+        assert client.get(PROTECTED).status_code == 200
+    auth = [s for s in statements
+            if any(name in s for name in ("user_sessions", "ab_user", "ab_role ", "ab_group"))]
+    assert len(auth) == 1, auth
+    assert all(name in auth[0] for name in ("user_sessions", "ab_user", "ab_role", "ab_group"))
+
+
 # --------------------------------------------------------------------------- cookies
 
 
