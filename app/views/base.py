@@ -14,7 +14,6 @@ import logging
 from flask import abort, flash, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.exceptions import DatabaseException, FABException
-from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface, is_column_dotted
 from flask_appbuilder.urltools import (
     get_filter_args,
@@ -51,7 +50,14 @@ from app.security.permissions import (
 )
 from app.services.errors import DomainError, integrity_message
 from app.validators import ValidationError
-from app.views.forms import KnownChoices, MoneyRule, PlainText, column_rules
+from app.views.forms import (
+    KnownChoices,
+    MoneyRule,
+    PanelSelect2Widget,
+    PlainText,
+    column_rules,
+    fast_select_widgets,
+)
 from app.views.labels import enum_label, labels_for
 
 log = logging.getLogger(__name__)
@@ -333,6 +339,9 @@ class PanelModelView(SafeModelViewMixin, ModelView):
                 IntegerField(self.label_columns.get(column, column), validators=[Optional()]),
             )
         super().__init__(**kwargs)
+        for form_class in (self.search_form, self.add_form, self.edit_form):
+            if form_class is not None:
+                fast_select_widgets(form_class)
         if isinstance(self.datamodel, PanelInterface):
             shown = [c for c in self.list_columns if self.datamodel.is_relation_many_to_one(c)]
             self.datamodel.list_eager = list(dict.fromkeys([*shown, *self.list_eager]))
@@ -367,7 +376,7 @@ class PanelModelView(SafeModelViewMixin, ModelView):
                 choices=choices,
                 coerce=lambda v, e=enum_cls: e(v) if v not in (None, "") else None,
                 validators=[DataRequired()],
-                widget=Select2Widget(),
+                widget=PanelSelect2Widget(),
             )
             self.add_form_extra_fields.setdefault(column, field)
             self.edit_form_extra_fields.setdefault(column, field)
@@ -378,7 +387,7 @@ class PanelModelView(SafeModelViewMixin, ModelView):
                     self.label_columns.get(column, column),
                     choices=choices,
                     validators=[Optional()],
-                    widget=Select2Widget(),
+                    widget=PanelSelect2Widget(),
                 ),
             )
 
@@ -461,6 +470,12 @@ class PanelInterface(SQLAInterface):
                 outer_default_load,
             )
         base = self.session.query(self.obj)
+        if page is None and page_size is None:
+            # Unpaged: every row is read (a form's drop-down of related records), so
+            # they are their own count; counting them first would cost two statements.
+            rows = self.apply_all(base, filters, order_column, order_direction)
+            rows = rows.options(*self._eager_options()).all()
+            return len(rows), rows
         count = self._count(base, filters)
         if page and page_size and page * page_size >= self.DEFERRED_FROM:
             ids = (

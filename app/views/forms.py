@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms.fields import Field
 from wtforms.validators import StopValidation
 
 from app.validators import ValidationError
@@ -127,3 +130,32 @@ def column_rules(column) -> list:
     if isinstance(kind, Date | DateTime):
         return [Rule(validate_date_range, required=False, normalise=False)]
     return []
+
+
+class PanelSelect2Widget(Select2Widget):
+    """FAB's Select2 drop-down, its options written straight to HTML.
+
+    WTForms builds every ``<option>`` through ``html_params`` (a dozen calls each); a
+    list screen's search form holds every plan, access point and city, a few hundred
+    options rendered on each page load, a third of the page's time. The HTML is the
+    same; options with extra attributes still go through WTForms.
+    """
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or getattr(choice, "render_kw", None):
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        label = choice.label or choice.value
+        if choice.selected:
+            return Markup('<option selected value="{}">{}</option>').format(value, label)
+        return Markup('<option value="{}">{}</option>').format(value, label)
+
+
+def fast_select_widgets(form_class: type) -> None:
+    """Give the Select2 fields of a WTForms class (as FAB builds them) the fast widget."""
+    for value in vars(form_class).values():
+        kwargs = getattr(value, "kwargs", None)
+        widget = kwargs.get("widget") if isinstance(kwargs, dict) else None
+        if type(widget) is Select2Widget and issubclass(value.field_class, Field):
+            kwargs["widget"] = PanelSelect2Widget(widget.extra_classes, widget.style)
