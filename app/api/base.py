@@ -261,12 +261,11 @@ class PanelModelRestApi(ModelRestApi):
         return response
 
     def _refused(self, exc: Exception):
+        if isinstance(exc, DomainError):
+            return refusal(self, exc)
         db.session.rollback()
-        if isinstance(exc, ValidationError | DomainError):
-            field = getattr(exc, "field", None)
-            message = {field: [str(exc)]} if field else str(exc)
-            status = getattr(exc, "status_code", 422)
-            return self.response(status, message=message)
+        if isinstance(exc, ValidationError):
+            return self.response(422, message={exc.field: [str(exc)]} if exc.field else str(exc))
         cause = exc.__cause__ if exc.__cause__ is not None else exc
         if isinstance(cause, IntegrityError):
             return self.response_422(message=str(integrity_message(cause)))

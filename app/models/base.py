@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, Enum, Index, Integer, MetaData, Numeric, String, TypeDecorator
@@ -142,22 +143,24 @@ def short(value: str | None, size: int = 60) -> str:
 TRIGRAM_DIALECT = "postgresql"
 
 
+def _postgresql_index(name: str, column: str, **options: Any) -> Index:
+    """An index that exists on PostgreSQL only.
+
+    ``info["dialects"]`` tells Alembic's comparison (see :func:`include_in_autogenerate`)
+    and ``ddl_if`` tells ``create_all`` to skip it elsewhere.
+    """
+    index = Index(name, column, info={"dialects": (TRIGRAM_DIALECT,)}, **options)
+    return index.ddl_if(dialect=TRIGRAM_DIALECT)
+
+
 def trigram_index(table: str, column: str) -> Index:
     """A pg_trgm GIN index on ``column``: substring (``ILIKE '%x%'``) search uses it.
 
     PostgreSQL only: SQLite has no trigram indexes, and a default install's tables are
-    small enough to scan. ``info["dialects"]`` tells Alembic's comparison (see
-    :func:`include_in_autogenerate`) and ``ddl_if`` tells ``create_all`` to skip it
-    elsewhere.
+    small enough to scan.
     """
-    index = Index(
-        f"ix_{table}_{column}_trgm",
-        column,
-        postgresql_using="gin",
-        postgresql_ops={column: "gin_trgm_ops"},
-        info={"dialects": (TRIGRAM_DIALECT,)},
-    )
-    return index.ddl_if(dialect=TRIGRAM_DIALECT)
+    return _postgresql_index(f"ix_{table}_{column}_trgm", column, postgresql_using="gin",
+                             postgresql_ops={column: "gin_trgm_ops"})
 
 
 def prefix_index(table: str, column: str) -> Index:
@@ -166,13 +169,8 @@ def prefix_index(table: str, column: str) -> Index:
     The database's collation (``C.UTF-8`` here, ``pt_BR`` elsewhere) keeps the plain
     index from answering prefix searches; SQLite's plain index does not need it.
     """
-    index = Index(
-        f"ix_{table}_{column}_prefix",
-        column,
-        postgresql_ops={column: "varchar_pattern_ops"},
-        info={"dialects": (TRIGRAM_DIALECT,)},
-    )
-    return index.ddl_if(dialect=TRIGRAM_DIALECT)
+    return _postgresql_index(f"ix_{table}_{column}_prefix", column,
+                             postgresql_ops={column: "varchar_pattern_ops"})
 
 
 def include_in_autogenerate(dialect_name: str):

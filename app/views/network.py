@@ -71,7 +71,6 @@ class OltView(SecretFieldsMixin, PanelModelView):
     required_secrets = {"password"}
     add_form_extra_fields, edit_form_extra_fields = _secret_fields(secret_columns)
     list_columns = ["name", "vendor", "model", "host", "ssh_port", "access_point", "active"]
-    list_eager = ("access_point.city",)  # an access point prints its city
     search_columns = ["name", "vendor", "host", "active"]
     _editable = [
         "name",

@@ -22,7 +22,6 @@ class SubscriptionListView(ReadOnlyModelView):
     list_title = _l("Subscriptions")
     show_title = _l("Subscription")
     list_columns = ["id", "customer", "plan", "status", "access_point", "first_activated_on"]
-    list_eager = ("access_point.city",)  # an access point prints its city
     search_columns = ["customer", "plan", "status", "access_point", "city", "first_activated_on"]
     search_by_id = ("customer",)
     show_columns = [
