@@ -150,7 +150,11 @@ def _clean_database(request) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
-    application = request.getfixturevalue("app")
+    delete_test_rows(request.getfixturevalue("app"))
+
+
+def delete_test_rows(application) -> None:
+    """Delete every row of the panel's tables but FAB's and the seeded settings, re-seeded."""
     from app.extensions import db
     from app.models import Model, RadiusModel
     from app.services.setup import seed_payment_methods, seed_system_variables
