@@ -48,10 +48,9 @@ from app.views.forms import PlainText
 
 log = logging.getLogger(__name__)
 
-# The half-done login (password right, code not yet typed) kept in the session.
+# The half-done login (password right, code not yet typed) kept in the session; its
+# rules (expiry, wrong codes) are the service's (app.services.two_factor).
 PENDING_KEY = "_panel_totp_pending"
-PENDING_SECONDS = 300
-PENDING_TRIES = 5
 
 
 class TotpForm(DynamicForm):
@@ -84,12 +83,9 @@ class PanelAuthDBView(AuthDBView):
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
             if two_factor.is_enabled(user):
                 session.clear()  # nothing from before the login survives it
-                session[PENDING_KEY] = {
-                    "user_id": user.id,
-                    "next": next_url,
-                    "at": int(time.time()),
-                    "tries": 0,
-                }
+                session[PENDING_KEY] = two_factor.start_pending_login(
+                    user, next_url, now=time.time()
+                )
                 return redirect(url_for(".totp"))
             start_session(user)
             return redirect(next_url)
@@ -98,15 +94,14 @@ class PanelAuthDBView(AuthDBView):
         )
 
     def _pending_user(self):
+        """The user and record of this session's pending login; forgets a dead one."""
         pending = session.get(PENDING_KEY)
-        if not isinstance(pending, dict):
-            return None, None
-        if time.time() - pending.get("at", 0) > PENDING_SECONDS:
-            session.pop(PENDING_KEY, None)
-            return None, None
-        user = self.appbuilder.sm.get_user_by_id(pending.get("user_id"))
-        if user is None or not user.is_active:
-            session.pop(PENDING_KEY, None)
+        user = two_factor.pending_login_user(
+            pending, now=time.time(), load_user=self.appbuilder.sm.get_user_by_id
+        )
+        if user is None:
+            if isinstance(pending, dict):
+                session.pop(PENDING_KEY, None)
             return None, None
         return user, pending
 
@@ -120,15 +115,15 @@ class PanelAuthDBView(AuthDBView):
             return redirect(self.appbuilder.get_url_for_login)
         form = TotpForm()
         if form.validate_on_submit():
-            if two_factor.verify_code(user, form.code.data):
-                start_session(user)
+            outcome = two_factor.check_pending_code(user, pending, form.code.data)
+            if outcome is two_factor.CodeCheck.ACCEPTED:
+                start_session(user)  # a new session: the pending login goes with the old
                 return redirect(safe_next_url(pending.get("next")))
-            pending["tries"] = pending.get("tries", 0) + 1
-            if pending["tries"] >= PENDING_TRIES:
+            if outcome is two_factor.CodeCheck.TOO_MANY:
                 session.pop(PENDING_KEY, None)
                 flash(str(_l("Too many wrong codes. Log in again.")), "warning")
                 return redirect(self.appbuilder.get_url_for_login)
-            session[PENDING_KEY] = pending
+            session[PENDING_KEY] = pending  # the count of wrong codes, stored back
             flash(str(two_factor.WRONG_CODE), "warning")
         return self.render_template(
             self.totp_template,
@@ -274,9 +269,7 @@ class PanelSecurityApi(SecurityApi):
         user = self.appbuilder.sm.auth_user_db(credentials["username"], credentials["password"])
         if not user:
             return self.response_401()
-        if two_factor.is_enabled(user) and not (
-            isinstance(code, str) and two_factor.verify_code(user, code)
-        ):
+        if not two_factor.second_factor_passed(user, code):
             return self.response_401()
         tokens = {API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(str(user.id), fresh=True)}
         if credentials.get("refresh"):

@@ -3,12 +3,22 @@
 Set-up is two steps: :func:`begin_setup` creates a secret the user scans as a QR code,
 :func:`confirm_setup` turns it on once the user typed a code from the app. From then
 on login asks for a code (:func:`verify_code`), each accepted at most once.
+
+The login rules live here too, whoever keeps the state:
+
+- the browser login is two requests: the password starts a *pending login*
+  (:func:`start_pending_login`, kept by the caller in its session), which waits
+  :data:`PENDING_SECONDS` for the code (:func:`pending_login_user`) and gives up after
+  :data:`PENDING_TRIES` wrong codes (:func:`check_pending_code`);
+- the API login is one request carrying password and code (:func:`second_factor_passed`).
 """
 
 from __future__ import annotations
 
+import enum
 import hmac
 import time
+from collections.abc import Callable
 
 import pyotp
 import segno
@@ -27,6 +37,11 @@ DRIFT_STEPS = 1
 CODE_DIGITS = 6
 
 WRONG_CODE = _l("Wrong or expired code. Type the code your authenticator app shows now.")
+
+# A pending login (password right, code not yet typed) waits this long for the code...
+PENDING_SECONDS = 300
+# ...and ends after this many wrong codes: the password must then be typed again.
+PENDING_TRIES = 5
 
 
 def _record(user_id: int) -> UserTotp | None:
@@ -145,3 +160,80 @@ def reset(user_id: int) -> bool:
     db.session.delete(record)  # through the ORM, so the audit trail records it
     db.session.commit()
     return True
+
+
+def second_factor_passed(user, code: object) -> bool:
+    """Whether a one-request login (the API's) of ``user`` passes the second factor.
+
+    True for an account without a second factor; otherwise ``code`` must be a current,
+    unspent code of the account, and it is spent. Anything but a string (a JSON number,
+    a list) is a wrong code.
+    """
+    if not is_enabled(user):
+        return True
+    return isinstance(code, str) and verify_code(user, code)
+
+
+def start_pending_login(user, next_url: str, now: float) -> dict:
+    """A pending login: ``user`` typed the right password and still owes the code.
+
+    The caller keeps the returned record (the browser login in its session, which it
+    clears first) and hands it back to :func:`pending_login_user` and
+    :func:`check_pending_code`. It holds no secret: the user's id, where to go after
+    the login, when the password was accepted and the wrong codes so far.
+
+    Args:
+        user: the user whose password was accepted.
+        next_url: where the completed login goes (already checked to stay on the site).
+        now: the current time (``time.time()``).
+    """
+    return {"user_id": user.id, "next": next_url, "at": int(now), "tries": 0}
+
+
+def pending_login_user(pending: object, now: float, load_user: Callable[[object], object]):
+    """The user a pending login waits on, or None when the login must start over.
+
+    None when there is no pending login, when it is older than :data:`PENDING_SECONDS`,
+    or when its user is gone or was disabled since the password step. The caller then
+    forgets the record and asks for the password again.
+
+    Args:
+        pending: the record from :func:`start_pending_login`, or whatever the caller
+            found in its place (None, something else).
+        now: the current time (``time.time()``).
+        load_user: looks a user up by id (the security manager's ``get_user_by_id``).
+    """
+    if not isinstance(pending, dict):
+        return None
+    if now - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = load_user(pending.get("user_id"))
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+class CodeCheck(enum.Enum):
+    """The outcome of a code typed at a pending login."""
+
+    ACCEPTED = "accepted"  # the code was right and is spent: complete the login
+    WRONG = "wrong"  # a wrong code, under the limit: keep the record and ask again
+    TOO_MANY = "too_many"  # the limit of wrong codes was reached: forget the record
+
+
+def check_pending_code(user, pending: dict, code: str | None) -> CodeCheck:
+    """Check the code typed at the pending login ``pending`` of ``user``.
+
+    A wrong code counts towards :data:`PENDING_TRIES` in ``pending`` itself (updated in
+    place): on :attr:`CodeCheck.WRONG` the caller stores the record back, on
+    :attr:`CodeCheck.TOO_MANY` it forgets it. On :attr:`CodeCheck.ACCEPTED` the login
+    is complete: the caller logs the user in and goes to ``pending["next"]``.
+
+    ``user`` must come from :func:`pending_login_user` for this same record.
+    """
+    if verify_code(user, code):
+        return CodeCheck.ACCEPTED
+    pending["tries"] = pending.get("tries", 0) + 1
+    if pending["tries"] >= PENDING_TRIES:
+        return CodeCheck.TOO_MANY
+    return CodeCheck.WRONG

@@ -9,6 +9,7 @@ import time
 import pyotp
 from sqlalchemy import text
 
+from app.services import two_factor
 from tests.conftest import PASSWORD, login
 from tests.security.conftest import current_code, flashed, message
 
@@ -95,7 +96,7 @@ def test_the_second_step_expires(app, totp_admin, monkeypatch):
     username, secret = totp_admin
     client = app.test_client()
     _password_step(client, username)
-    later = views.time.time() + views.PENDING_SECONDS + 1
+    later = views.time.time() + two_factor.PENDING_SECONDS + 1
     monkeypatch.setattr(views.time, "time", lambda: later)
     response = client.post("/login/totp", data={"code": current_code(secret)})
     assert response.status_code == 302 and response.headers["Location"].startswith("/login/")
@@ -180,3 +181,67 @@ def test_reset_command_turns_it_off_for_a_lost_phone(app, totp_admin, db_session
     entry = db_session.query(AuditLog).filter_by(table_name="user_totp", action="delete").one()
     assert entry.source == "cli"
     assert entry.changes["secret"]["before"] == "***"
+
+
+def test_api_login_refuses_a_code_that_is_not_text(app, totp_admin):
+    username, secret = totp_admin
+    client = app.test_client()
+    body = {"username": username, "password": PASSWORD, "provider": "db"}
+    for code in (int(current_code(secret)), [current_code(secret)], None):
+        assert client.post("/api/v1/security/login", json={**body, "totp": code}).status_code == 401
+
+
+def _login_user(app, username: str):
+    return app.appbuilder.sm.find_user(username=username)
+
+
+def test_service_pending_login_expires_and_follows_its_user(app):
+    from types import SimpleNamespace
+
+    user = SimpleNamespace(id=7, is_active=True)
+    start = 1_000_000.5
+    pending = two_factor.start_pending_login(user, "/next", now=start)
+    assert pending == {"user_id": 7, "next": "/next", "at": 1_000_000, "tries": 0}
+    users = {7: user}
+    assert two_factor.pending_login_user(pending, start, users.get) is user
+    last = 1_000_000 + two_factor.PENDING_SECONDS
+    assert two_factor.pending_login_user(pending, last, users.get) is user
+    assert two_factor.pending_login_user(pending, last + 1, users.get) is None
+    # No pending login, a deleted user, a user disabled since the password step.
+    assert two_factor.pending_login_user(None, start, users.get) is None
+    assert two_factor.pending_login_user("junk", start, users.get) is None
+    assert two_factor.pending_login_user(pending, start, {}.get) is None
+    user.is_active = False
+    assert two_factor.pending_login_user(pending, start, users.get) is None
+
+
+def test_service_counts_wrong_codes_then_accepts_the_right_one(app, totp_admin):
+    username, secret = totp_admin
+    wrong = "000000" if current_code(secret) != "000000" else "111111"
+    with app.app_context():
+        user = _login_user(app, username)
+        pending = two_factor.start_pending_login(user, "/", now=time.time())
+        for tries in range(1, two_factor.PENDING_TRIES):
+            outcome = two_factor.check_pending_code(user, pending, wrong)
+            assert outcome is two_factor.CodeCheck.WRONG and pending["tries"] == tries
+        assert two_factor.check_pending_code(user, pending, wrong) is two_factor.CodeCheck.TOO_MANY
+
+        pending = two_factor.start_pending_login(user, "/", now=time.time())
+        code = current_code(secret)
+        assert two_factor.check_pending_code(user, pending, code) is two_factor.CodeCheck.ACCEPTED
+        # Spent: the same code at the next pending login is a wrong one.
+        again = two_factor.start_pending_login(user, "/", now=time.time())
+        assert two_factor.check_pending_code(user, again, code) is two_factor.CodeCheck.WRONG
+        assert secret not in repr(pending)
+
+
+def test_service_one_request_login_needs_the_code_only_when_on(app, totp_admin):
+    username, secret = totp_admin
+    with app.app_context():
+        assert two_factor.second_factor_passed(_login_user(app, "suporte"), None)
+        user = _login_user(app, username)
+        code = current_code(secret)
+        assert not two_factor.second_factor_passed(user, None)
+        assert not two_factor.second_factor_passed(user, int(code))
+        assert two_factor.second_factor_passed(user, code)
+        assert not two_factor.second_factor_passed(user, code)  # spent
