@@ -57,12 +57,73 @@ def _database_url() -> str:
     if not url:
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{INSTANCE_DIR / 'panel.db'}"
-    # Heroku-style URLs and plain "postgresql://" both go through psycopg 3.
+    return _sqlalchemy_url(url)
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Heroku-style URLs and plain ``postgresql://`` both go through psycopg 3."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+# --- RADIUS settings: their defaults and how their values are read.
+
+# Words of the RADIUS switches. app.services.radius reads the app config with the same
+# words, so an override given as text (``create_app({...: "0"})``) means the same.
+_ON_WORDS = frozenset({"1", "true", "yes", "on", "s", "sim"})
+_OFF_WORDS = frozenset({"0", "false", "no", "off", "n", "nao", "não"})
+
+# Defaults of the RADIUS settings (docs/radius.md); app.services.radius falls back to
+# them for a setting missing from the app config.
+RADIUS_DEFAULTS = {
+    "RADIUS_NAS_TIMEOUT": 3.0,
+    "RADIUS_NAS_RETRIES": 1,
+    "RADIUS_REQUEST_ATTEMPTS": 3,
+    "RADIUS_RETRY_INTERVALS": [30, 120],
+    "RADIUS_QUEUE": "network",
+    "RADIUS_READ_CLIENTS": False,
+    "RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR": True,
+}
+
+
+def switched_on(value: object) -> bool:
+    """Whether a switch that is off by default was turned on (``1``, ``sim``, True ...)."""
+    if isinstance(value, str):
+        return value.strip().lower() in _ON_WORDS
+    return bool(value)
+
+
+def switched_off(value: object) -> bool:
+    """Whether a switch that is on by default was turned off explicitly.
+
+    A protection stays on unless it is clearly turned off (``0``, ``não``, False ...):
+    a typo, an empty value or None keeps it on.
+    """
+    if isinstance(value, str):
+        return value.strip().lower() in _OFF_WORDS
+    return value is not None and not value
+
+
+def seconds_list(value: str) -> list[int]:
+    """Whole seconds from comma-separated text (``"30,120"``); empty parts are skipped.
+
+    Raises:
+        ValueError: a part is not a whole number.
+    """
+    return [int(part) for part in value.split(",") if part.strip()]
+
+
+def _radius_number(name: str, kind: type[int] | type[float], what: str) -> int | float:
+    value = os.environ.get(name)
+    if value is None:
+        return RADIUS_DEFAULTS[name]
+    try:
+        return kind(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be {what}, not {value!r}.") from None
 
 
 class Config:
@@ -164,6 +225,36 @@ class Config:
         # --- Demo network: OLT simulator ports used by the demo data.
         self.OLT_SIM_HOST = os.environ.get("OLT_SIM_HOST", "127.0.0.1")
         self.OLT_SIM_BASE_PORT = int(os.environ.get("OLT_SIM_BASE_PORT", "2222"))
+
+        # --- RADIUS: an existing FreeRADIUS database for the rad* tables (unset: the
+        # panel's own database), CoA/Disconnect to the NAS and FreeRADIUS's nas table
+        # (app.services.radius.RadiusSettings, docs/radius.md).
+        radius_url = os.environ.get("RADIUS_DATABASE_URL", "").strip()
+        self.RADIUS_DATABASE_URL = _sqlalchemy_url(radius_url) if radius_url else None
+        self.RADIUS_NAS_TIMEOUT = _radius_number("RADIUS_NAS_TIMEOUT", float, "a number of seconds")
+        self.RADIUS_NAS_RETRIES = _radius_number("RADIUS_NAS_RETRIES", int, "a whole number")
+        self.RADIUS_REQUEST_ATTEMPTS = _radius_number(
+            "RADIUS_REQUEST_ATTEMPTS", int, "a whole number"
+        )
+        intervals = os.environ.get("RADIUS_RETRY_INTERVALS")
+        try:
+            self.RADIUS_RETRY_INTERVALS = (
+                list(RADIUS_DEFAULTS["RADIUS_RETRY_INTERVALS"])
+                if intervals is None
+                else seconds_list(intervals)
+            )
+        except ValueError:
+            raise ConfigError(
+                "RADIUS_RETRY_INTERVALS must be whole seconds separated by commas "
+                f"(30,120), not {intervals!r}."
+            ) from None
+        self.RADIUS_QUEUE = os.environ.get("RADIUS_QUEUE", RADIUS_DEFAULTS["RADIUS_QUEUE"])
+        # Off by default: on, the panel writes each NAS secret in clear into that table.
+        self.RADIUS_READ_CLIENTS = switched_on(os.environ.get("RADIUS_READ_CLIENTS", False))
+        # A protection (BlastRADIUS): only a clear "off" turns it off, a typo keeps it on.
+        self.RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR = not switched_off(
+            os.environ.get("RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR")
+        )
 
     def as_dict(self) -> dict:
         """Return the settings as a plain dict for ``app.config.update``."""

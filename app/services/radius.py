@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import re
 import secrets
 import string
@@ -77,6 +76,7 @@ from app.models import (
 from app.models.base import aware, utcnow
 from app.models.system import RADIUS_BLOCKED_GROUP
 from app.services.errors import ConflictError, DomainError, NotFoundError, integrity_message
+from config import RADIUS_DEFAULTS, seconds_list, switched_off, switched_on
 
 log = logging.getLogger(__name__)
 
@@ -140,27 +140,10 @@ _NAS_CHANGES = "radius_nas_changes"
 # --------------------------------------------------------------------------- settings
 
 
-def _setting(name: str, default: Any) -> Any:
-    """A RADIUS setting from the app config, else the environment, else ``default``."""
-    if has_app_context() and name in current_app.config:
-        return current_app.config[name]
-    return os.environ.get(name, default)
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on", "s", "sim"}
-    return bool(value)
-
-
-def _flag_off(value: Any) -> bool:
-    """Whether a setting that is on by default was turned off explicitly.
-
-    A protection stays on unless it is clearly turned off: a typo keeps it on.
-    """
-    if isinstance(value, str):
-        return value.strip().lower() in {"0", "false", "no", "off", "n", "nao", "não"}
-    return value is not None and not value
+def _setting(name: str) -> Any:
+    """A RADIUS setting of the current app (read from the environment by
+    :class:`config.Config`), or its default when the app config lacks it."""
+    return current_app.config.get(name, RADIUS_DEFAULTS[name])
 
 
 @dataclass(frozen=True)
@@ -193,19 +176,24 @@ class RadiusSettings:
 
 
 def radius_settings() -> RadiusSettings:
-    """The RADIUS settings of the current app."""
-    intervals = _setting("RADIUS_RETRY_INTERVALS", "30,120")
+    """The RADIUS settings of the current app (needs an app context).
+
+    :class:`config.Config` reads them from the environment; they are converted again
+    here because settings given to ``create_app`` may be text (``"0"``, ``"30,120"``),
+    which means what it would mean in the environment.
+    """
+    intervals = _setting("RADIUS_RETRY_INTERVALS")
     if isinstance(intervals, str):
-        intervals = [int(part) for part in intervals.split(",") if part.strip()]
+        intervals = seconds_list(intervals)
     return RadiusSettings(
-        timeout=float(_setting("RADIUS_NAS_TIMEOUT", 3.0)),
-        retries=int(_setting("RADIUS_NAS_RETRIES", 1)),
-        attempts=max(1, int(_setting("RADIUS_REQUEST_ATTEMPTS", 3))),
+        timeout=float(_setting("RADIUS_NAS_TIMEOUT")),
+        retries=int(_setting("RADIUS_NAS_RETRIES")),
+        attempts=max(1, int(_setting("RADIUS_REQUEST_ATTEMPTS"))),
         retry_intervals=[int(i) for i in intervals] or [0],
-        queue=str(_setting("RADIUS_QUEUE", "network")),
-        read_clients=_flag(_setting("RADIUS_READ_CLIENTS", False)),
-        require_message_authenticator=not _flag_off(
-            _setting("RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR", True)
+        queue=str(_setting("RADIUS_QUEUE")),
+        read_clients=switched_on(_setting("RADIUS_READ_CLIENTS")),
+        require_message_authenticator=not switched_off(
+            _setting("RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR")
         ),
     )
 
@@ -314,7 +302,6 @@ def plan_rate_limit(subscription: Subscription) -> str:
 
 
 # --------------------------------------------------------------------------- reading
-
 
 
 def blocked_group() -> str:
@@ -670,14 +657,15 @@ def _requester_id() -> int | None:
     return current_actor().user_id
 
 
-def _pending() -> list[tuple]:
+def _pending() -> list[int]:
+    """Ids of the requests queued in this transaction, to send after its commit."""
     return db.session.info.setdefault(_PENDING, [])
 
 
 def _drop_pending(request_ids: Iterable[int]) -> None:
     ids = set(request_ids)
     queue = db.session.info.get(_PENDING, [])
-    queue[:] = [item for item in queue if not (item[0] == "send" and item[1] in ids)]
+    queue[:] = [request_id for request_id in queue if request_id not in ids]
 
 
 def _new_request(
@@ -708,7 +696,7 @@ def _new_request(
     db.session.add(request)
     db.session.flush()
     request.rq_job_id = _rq_job_id(request.id)
-    _pending().append(("send", request.id))
+    _pending().append(request.id)
     return request
 
 
@@ -1105,8 +1093,7 @@ def dispatch_pending() -> None:
     Without a commit in between, nothing is sent: the session forgets the queue on
     rollback.
     """
-    items = db.session.info.pop(_PENDING, [])
-    dispatch_requests(item[1] for item in items if item[0] == "send")
+    dispatch_requests(db.session.info.pop(_PENDING, []))
 
 
 def queued_request_ids(older_than: timedelta = timedelta(minutes=5)) -> list[int]:
@@ -1335,6 +1322,43 @@ def _remove_nas_rows(connection, nas_id: int, addresses: Iterable[str]) -> None:
     )
 
 
+def _mirror_nas(
+    connection,
+    nas_id: int,
+    values: dict[str, Any],
+    *,
+    keep: bool = True,
+    old_addresses: Iterable[str] = (),
+) -> bool:
+    """Make FreeRADIUS's ``nas`` table hold the panel's NAS ``nas_id`` as ``values`` say.
+
+    Its rows (found by its addresses, old and current, or by the panel's marker) are
+    replaced by one row, or by none when the NAS goes away (``keep`` False), is
+    disabled or has no secret.
+
+    Args:
+        connection: a connection of the database holding the ``nas`` table.
+        nas_id: the panel's NAS.
+        values: its ``name``, ``ip``, ``secret``, ``active`` and ``description``.
+        keep: False when the NAS is deleted.
+        old_addresses: addresses it had before this change.
+
+    Returns:
+        Whether a row was written.
+    """
+    _remove_nas_rows(connection, nas_id, {*old_addresses, values["ip"]})
+    if not (keep and values["active"] and values["secret"]):
+        return False
+    connection.execute(
+        insert(RadNas.__table__).values(
+            **_nas_row(
+                nas_id, values["name"], values["ip"], values["secret"], values["description"]
+            )
+        )
+    )
+    return True
+
+
 def _nas_snapshot(nas: Nas) -> dict[str, Any]:
     return {
         "id": nas.id,
@@ -1351,7 +1375,7 @@ def _collect_nas_changes(session: Session, flush_context, instances) -> None:
     """Note the NAS changed in this flush, with their values read now (before the
     flush, when reading may still load them); they are written after it."""
     # Runs before every flush of every session: read the one flag, not all the settings.
-    if not has_app_context() or not _flag(_setting("RADIUS_READ_CLIENTS", False)):
+    if not has_app_context() or not switched_on(_setting("RADIUS_READ_CLIENTS")):
         return
     changes = session.info.setdefault(_NAS_CHANGES, [])
     for obj in session.new:
@@ -1376,19 +1400,7 @@ def _write_nas_changes(session: Session, flush_context) -> None:
     for action, nas, values, old_addresses in changes:
         # New rows got their id during the flush; the others kept theirs.
         nas_id = values["id"] if values["id"] is not None else nas.id
-        _remove_nas_rows(connection, nas_id, {*old_addresses, values["ip"]})
-        if action == "save" and values["active"] and values["secret"]:
-            connection.execute(
-                insert(RadNas.__table__).values(
-                    **_nas_row(
-                        nas_id,
-                        values["name"],
-                        values["ip"],
-                        values["secret"],
-                        values["description"],
-                    )
-                )
-            )
+        _mirror_nas(connection, nas_id, values, keep=action == "save", old_addresses=old_addresses)
 
 
 def sync_nas_clients() -> int:
@@ -1413,14 +1425,7 @@ def sync_nas_clients() -> int:
     connection = _radius_connection(db.session())
     count = 0
     for nas in db.session.scalars(select(Nas).order_by(Nas.id)):
-        _remove_nas_rows(connection, nas.id, {nas.ip_address})
-        if nas.active and nas.secret:
-            connection.execute(
-                insert(RadNas.__table__).values(
-                    **_nas_row(nas.id, nas.name, nas.ip_address, nas.secret, nas.description)
-                )
-            )
-            count += 1
+        count += _mirror_nas(connection, nas.id, _nas_snapshot(nas))
     db.session.commit()
     return count
 

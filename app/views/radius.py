@@ -24,7 +24,7 @@ from werkzeug.routing import BuildError
 from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 
-from app.drivers.radius import load_dictionary
+from app.drivers.radius import encodable_value, load_dictionary
 from app.extensions import db
 from app.models import (
     RadGroupReply,
@@ -456,19 +456,14 @@ def _known_attribute(form, field) -> None:
 
 def _encodable_value(form, field) -> None:
     """The value must be one the attribute can carry (a number for an integer ...)."""
-    from pyrad import packet
-
     name = form.attribute.data
+    # An unknown attribute is reported by _known_attribute, an empty value by DataRequired.
     if not name or name not in load_dictionary().attributes or not field.data:
         return
-    probe = packet.CoAPacket(secret=b"probe", dict=load_dictionary())
-    try:
-        probe[name] = field.data
-        probe.RequestPacket()
-    except Exception:  # noqa: BLE001 - pyrad raises TypeError, ValueError, struct.error
+    if not encodable_value(name, field.data):
         raise ValidationError(
             _("%(value)s is not a valid value for %(name)s.", value=field.data, name=name)
-        ) from None
+        )
 
 
 class RadGroupReplyView(PanelModelView):

@@ -605,6 +605,83 @@ class TestWrittenWithTheSubscriptionChange:
         assert fake_nas.requests == []
 
 
+def _radius_environment(monkeypatch, **values):
+    """Config() built from exactly these RADIUS_* variables."""
+    from config import RADIUS_DEFAULTS, Config
+
+    for name in [*RADIUS_DEFAULTS, "RADIUS_DATABASE_URL"]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return Config()
+
+
+def test_the_radius_settings_have_their_defaults_without_the_environment(monkeypatch):
+    config = _radius_environment(monkeypatch)
+    assert {name: getattr(config, name) for name in dir(config) if name.startswith("RADIUS_")} == {
+        "RADIUS_DATABASE_URL": None,
+        "RADIUS_NAS_TIMEOUT": 3.0,
+        "RADIUS_NAS_RETRIES": 1,
+        "RADIUS_REQUEST_ATTEMPTS": 3,
+        "RADIUS_RETRY_INTERVALS": [30, 120],
+        "RADIUS_QUEUE": "network",
+        "RADIUS_READ_CLIENTS": False,
+        "RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR": True,
+    }
+
+
+def test_the_radius_settings_are_read_from_the_environment(monkeypatch):
+    config = _radius_environment(
+        monkeypatch,
+        RADIUS_NAS_TIMEOUT="1.5",
+        RADIUS_NAS_RETRIES="0",
+        RADIUS_REQUEST_ATTEMPTS=" 5 ",
+        RADIUS_RETRY_INTERVALS="10, 60,",
+        RADIUS_QUEUE="radius",
+        RADIUS_READ_CLIENTS="sim",
+        RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR="não",
+    )
+    assert (config.RADIUS_NAS_TIMEOUT, config.RADIUS_NAS_RETRIES) == (1.5, 0)
+    assert (config.RADIUS_REQUEST_ATTEMPTS, config.RADIUS_RETRY_INTERVALS) == (5, [10, 60])
+    assert (config.RADIUS_QUEUE, config.RADIUS_READ_CLIENTS) == ("radius", True)
+    assert config.RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR is False
+
+
+def test_a_freeradius_database_of_its_own_is_read_from_the_environment(monkeypatch):
+    config = _radius_environment(
+        monkeypatch, RADIUS_DATABASE_URL="postgres://panel:s3cret@radius-db/radius"
+    )
+    # Through psycopg 3, as the panel's own DATABASE_URL; create_app binds it.
+    assert config.RADIUS_DATABASE_URL == "postgresql+psycopg://panel:s3cret@radius-db/radius"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RADIUS_NAS_TIMEOUT", "três"),
+        ("RADIUS_NAS_RETRIES", "1.5"),
+        ("RADIUS_REQUEST_ATTEMPTS", ""),
+        ("RADIUS_RETRY_INTERVALS", "30;120"),
+    ],
+)
+def test_a_bad_radius_number_stops_the_configuration(monkeypatch, name, value):
+    from config import ConfigError
+
+    with pytest.raises(ConfigError, match=name):
+        _radius_environment(monkeypatch, **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("value", "required"),
+    [("1", True), ("sim", True), ("typo", True), ("", True), ("0", False), (" Off ", False)],
+)
+def test_the_environment_keeps_a_protection_on_unless_clearly_turned_off(
+    monkeypatch, value, required
+):
+    config = _radius_environment(monkeypatch, RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR=value)
+    assert config.RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR is required
+
+
 def test_a_setting_that_protects_stays_on_unless_clearly_turned_off(app, monkeypatch):
     for value, required in [(None, True), ("1", True), ("sim", True), ("typo", True),
                             ("0", False), ("off", False), ("não", False), (False, False)]:

@@ -49,6 +49,7 @@ __all__ = [
     "RadiusResult",
     "RadiusTimeoutError",
     "access_request",
+    "encodable_value",
     "load_dictionary",
     "send_coa",
     "send_disconnect",
@@ -152,6 +153,29 @@ def load_dictionary() -> Dictionary:
     return Dictionary(str(DICTIONARY_PATH))
 
 
+def encodable_value(name: str, value: Any) -> bool:
+    """Whether the dictionary attribute ``name`` can carry ``value`` in a packet.
+
+    The value is encoded the way a CoA-Request would send it (a number for an
+    ``integer``, an address for an ``ipaddr`` ...), so a value accepted here is one
+    a request can carry.
+
+    Args:
+        name: an attribute of the project's dictionary.
+        value: the value to check, as typed (text is converted as pyrad does).
+
+    Returns:
+        False when the value cannot be encoded, or the attribute is unknown.
+    """
+    probe = packet.CoAPacket(secret=b"probe", dict=load_dictionary())
+    try:
+        probe[name] = value
+        probe.RequestPacket()
+    except Exception:  # noqa: BLE001 - pyrad raises KeyError, TypeError, ValueError, struct.error
+        return False
+    return True
+
+
 @dataclass
 class _Exchange:
     reply: bytes | None = None
@@ -180,8 +204,11 @@ def _verify_reply(
     request_authenticator: bytes,
     secret: bytes,
     require_message_authenticator: bool = True,
-) -> str | None:
+) -> tuple[str | None, bool]:
     """Check a reply's Response Authenticator and Message-Authenticator.
+
+    The attributes are split once, here: the same pass tells whether the reply was
+    signed, which the result reports to the operator.
 
     Args:
         raw: the reply's octets.
@@ -191,30 +218,34 @@ def _verify_reply(
             False such a reply is authentic if its Response Authenticator is.
 
     Returns:
-        None if the reply is authentic, else why it is not (in Portuguese).
+        ``(problem, signed)``: ``problem`` is None if the reply is authentic, else why
+        it is not (in Portuguese); ``signed`` is True when the authentic reply carried
+        a valid Message-Authenticator.
     """
     length = struct.unpack("!H", raw[2:4])[0]
     if length < 20 or length > len(raw):
-        return "pacote com tamanho inválido"
+        return "pacote com tamanho inválido", False
     raw = raw[:length]  # octets past Length are padding (RFC 2865 section 3)
     attributes = _attributes(raw)
     if attributes is None:
-        return "atributos malformados"
+        return "atributos malformados", False
 
     # RADIUS mandates MD5 here (RFC 2865 section 3); the HMAC below is the real protection.
     expected = hashlib.md5(raw[:4] + request_authenticator + raw[20:] + secret).digest()  # noqa: S324
     if not hmac.compare_digest(expected, raw[4:20]):
-        return "o autenticador da resposta não confere (segredo compartilhado diferente?)"
+        return "o autenticador da resposta não confere (segredo compartilhado diferente?)", False
 
     # We never send Proxy-State; one in the reply is the mark of the
     # BlastRADIUS attack, signed or not.
     if any(code == _PROXY_STATE for code, _ in attributes):
-        return "resposta com Proxy-State que não foi enviado"
+        return "resposta com Proxy-State que não foi enviado", False
     authenticators = [value for code, value in attributes if code == _MESSAGE_AUTHENTICATOR]
     if not authenticators:
-        return "resposta sem Message-Authenticator" if require_message_authenticator else None
+        if require_message_authenticator:
+            return "resposta sem Message-Authenticator", False
+        return None, False
     if len(authenticators) > 1 or len(authenticators[0]) != 16:
-        return "Message-Authenticator malformado"
+        return "Message-Authenticator malformado", False
     # HMAC-MD5 over the reply with the Request Authenticator in the
     # Authenticator field and the Message-Authenticator zeroed (RFC 3579
     # section 3.2, RFC 5176 section 3.3).
@@ -227,13 +258,8 @@ def _verify_reply(
         position += attribute_length
     digest = hmac.new(secret, raw[:4] + request_authenticator + bytes(zeroed), hashlib.md5).digest()
     if not hmac.compare_digest(digest, authenticators[0]):
-        return "Message-Authenticator inválido (resposta possivelmente forjada)"
-    return None
-
-
-def _has_message_authenticator(raw: bytes) -> bool:
-    attributes = _attributes(raw[: struct.unpack("!H", raw[2:4])[0]]) or []
-    return any(code == _MESSAGE_AUTHENTICATOR for code, _ in attributes)
+        return "Message-Authenticator inválido (resposta possivelmente forjada)", False
+    return None, True
 
 
 def _exchange(
@@ -276,13 +302,11 @@ def _exchange(
                     continue
                 if raw[1] != identifier:
                     continue
-                problem = _verify_reply(
+                problem, signed = _verify_reply(
                     raw, request_authenticator, secret, require_message_authenticator
                 )
                 if problem is None:
-                    return _Exchange(
-                        reply=raw, attempts=attempt, signed=_has_message_authenticator(raw)
-                    )
+                    return _Exchange(reply=raw, attempts=attempt, signed=signed)
             if problem is not None:
                 # The NAS answers, but not authentically: sending again
                 # would get the same answer.

@@ -7,7 +7,7 @@ import time
 import pytest
 from pyrad import packet
 
-from app.drivers.radius import RadiusOutcome, send_coa, send_disconnect
+from app.drivers.radius import RadiusOutcome, encodable_value, send_coa, send_disconnect
 from tests.support.fake_nas import FakeNas, NasBehaviour
 
 FAST = {"timeout": 0.3, "retries": 0}
@@ -337,3 +337,18 @@ def test_a_reply_with_a_proxy_state_never_sent_is_refused(fake_nas):
 
         assert result.outcome is RadiusOutcome.INVALID_REPLY
         assert "Proxy-State" in result.message
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "encodable"),
+    [
+        ("Mikrotik-Rate-Limit", "10M/20M", True),
+        ("Framed-MTU", "1480", True),
+        ("Framed-MTU", "grande", False),
+        ("Framed-IP-Address", "100.64.0.9", True),
+        ("Framed-IP-Address", "100.64.0", False),
+        ("No-Such-Attribute", "1", False),
+    ],
+)
+def test_a_value_is_encodable_only_if_a_request_could_carry_it(name, value, encodable):
+    assert encodable_value(name, value) is encodable
