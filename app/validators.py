@@ -210,8 +210,12 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 
 
-def validate_date_range(value, *, earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE):
+def validate_date_range(
+    value, *, earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE, message=None
+):
     """Refuse dates outside ``earliest`` .. ``latest``; other values pass unchanged.
+
+    ``message`` replaces the default one, which names the two limits.
 
     Raises:
         ValidationError: the date is out of range.
@@ -219,13 +223,52 @@ def validate_date_range(value, *, earliest: date = EARLIEST_DATE, latest: date =
     day = value.date() if isinstance(value, datetime) else value
     if isinstance(day, date) and not earliest <= day <= latest:
         raise ValidationError(
-            _l(
+            message
+            if message is not None
+            else _l(
                 "Enter a date between %(start)s and %(end)s.",
                 start=earliest.strftime("%d/%m/%Y"),
                 end=latest.strftime("%d/%m/%Y"),
             )
         )
     return value
+
+
+# Dates typed into the billing and plan screens (a payment, a cancellation, a filter):
+# nothing an ISP records there is older than 1990, so an earlier year is a typing slip.
+TYPED_EARLIEST_DATE = date(1990, 1, 1)
+INVALID_DATE = _l("Invalid date; use the calendar (day/month/year).")
+DATE_OUT_OF_RANGE = _l("Date out of range.")
+
+
+def validate_typed_date(day: date) -> date:
+    """Refuse a typed date outside 1990 to 2100 with the short "Date out of range."
+
+    Raises:
+        ValidationError: the date is out of range.
+    """
+    return validate_date_range(day, earliest=TYPED_EARLIEST_DATE, message=DATE_OUT_OF_RANGE)
+
+
+def parse_typed_date(value: str | None) -> date | None:
+    """A date typed as ``2024-03-10`` (date inputs, the API) or ``10/03/2024``; None if
+    empty or blank.
+
+    Raises:
+        ValidationError: not a date, or outside 1990 to 2100 (:func:`validate_typed_date`).
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            parsed = date(year, month, day)
+        else:
+            parsed = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(INVALID_DATE) from None
+    return validate_typed_date(parsed)
 
 
 # A 32-bit signed integer: what an Integer column holds on every database.

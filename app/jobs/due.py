@@ -45,7 +45,7 @@ def _due_monthly_charges() -> int:
     # contract already billed for that month is not even looked at, so running every
     # minute costs one query once the month is done.
     from app.services.billing import generate_due_charges
-    from app.services.transfers import local_today
+    from app.services.clock import local_today
 
     return generate_due_charges(local_today()).created
 

@@ -54,6 +54,7 @@ from app.models import system as sysvars
 from app.models.base import utcnow
 from app.services import money, pix
 from app.services.audit import audit_reason
+from app.services.clock import local_today
 from app.services.errors import (
     ConflictError,
     DomainError,
@@ -61,7 +62,14 @@ from app.services.errors import (
     constraint_name,
     integrity_message,
 )
-from app.validators import ValidationError, validate_due_day, validate_money, validate_text
+from app.validators import (
+    ValidationError,
+    parse_typed_date,
+    validate_due_day,
+    validate_money,
+    validate_text,
+    validate_typed_date,
+)
 
 log = logging.getLogger(__name__)
 
@@ -300,12 +308,6 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def add_months(month: date, months: int) -> date:
-    """The first day of the month ``months`` after ``month``'s."""
-    year, index = divmod(month.year * 12 + month.month - 1 + months, 12)
-    return date(year, index + 1, 1)
-
-
 def _next_due(due_on: date) -> date:
     # billing_period of a due date starts on it and ends the day before the next one.
     return money.billing_period(due_on.day, due_on).end + ONE_DAY
@@ -366,8 +368,15 @@ def new_txid() -> str:
     return "".join(secrets.choice(TXID_ALPHABET) for _ in range(TXID_LENGTH))
 
 
-def _new_charge(contract: Contract, **values) -> Charge:
-    """A charge of ``contract`` with its payment method; PIX ones get their txid."""
+def new_charge(contract: Contract, **values) -> Charge:
+    """Add (without flushing) an open charge of ``contract``, billed to its customer with
+    its payment method; a PIX one gets a txid of its own.
+
+    The one way a charge row is built: monthly charges, carnês, due-day and plan-change
+    differences, a cancellation's charge and the copies of a transferred debt. ``values``
+    are the charge's own columns (description, amount, due date, period, reference month,
+    carnê).
+    """
     method = contract.payment_method
     is_pix = method is not None and method.kind == PaymentMethodKind.PIX
     charge = Charge(
@@ -576,7 +585,7 @@ def _take_credit(
     if charge.amount == 0:
         charge.status = ChargeStatus.PAID
         charge.paid_amount = ZERO
-        charge.paid_on = date.today()
+        charge.paid_on = local_today()
     db.session.add(
         ContractCredit(contract_id=contract.id, charge=charge, amount=-taken, description=note)
     )
@@ -619,7 +628,7 @@ def _build_monthly_charge(
         text = _("Monthly fee %(month)s", month=reference_month.strftime("%m/%Y"))
         if partial:
             text += " " + _("(pro rata)")
-    charge = _new_charge(
+    charge = new_charge(
         contract,
         booklet=booklet,
         description=_description(f"{text} · {plans}" if plans else text),
@@ -754,7 +763,7 @@ def generate_due_charges(today: date | None = None, lead_days: int | None = None
     Raises:
         BillingError: a bad ``lead_days``.
     """
-    today = today or date.today()
+    today = today or local_today()
     run = ChargeRun()
     for contract_id, month in contracts_to_bill(today, lead_days):
         try:
@@ -802,7 +811,7 @@ def mark_charge_paid(
         BillingError: bad amount or date, or the charge is paid, cancelled or transferred.
         ConflictError: someone changed the charge at the same time.
     """
-    today = today or date.today()
+    today = today or local_today()
     errors: dict[str, str] = {}
     received = _collect(errors, "amount", validate_money, amount, allow_zero=False)
     paid_on = _collect(errors, "paid_on", _required_date, paid_on)
@@ -836,7 +845,7 @@ def _first_unbilled_month(contract: Contract, today: date) -> date:
     for _step in range(10 * 12):
         if _live_charge(contract.id, month) is None:
             return month
-        month = add_months(month, 1)
+        month = money.add_months(month, 1)
     return month
 
 
@@ -869,7 +878,7 @@ def issue_booklet(
         BillingError: bad number of installments, inactive contract, a month already
             billed, or a month with nothing to bill.
     """
-    today = today or date.today()
+    today = today or local_today()
     errors: dict[str, str] = {}
     count = _collect(errors, "installments", _installments, installments)
     if not isinstance(first_month, date):
@@ -879,7 +888,7 @@ def issue_booklet(
         contract = _contract(contract_id, lock=True)
         _require_active(contract)
         start = month_start(first_month) if first_month else _first_unbilled_month(contract, today)
-        months = [add_months(start, n) for n in range(count)]
+        months = [money.add_months(start, n) for n in range(count)]
         billed = [m for m in months if _live_charge(contract.id, m) is not None]
         if billed:
             raise BillingError(
@@ -1179,7 +1188,7 @@ def preview_due_day_change(
         BillingError: inactive contract, an active carnê with open charges, a due day
             outside 1 to 28, or the same day.
     """
-    today = today or date.today()
+    today = today or local_today()
     contract = _contract(contract_id)
     _require_active(contract)
     _refuse_with_open_booklet(contract)
@@ -1243,7 +1252,7 @@ def change_due_day(
         BillingError: bad input, inactive contract, same day, or an active carnê.
         ConflictError: the difference is no longer the one shown.
     """
-    today = today or date.today()
+    today = today or local_today()
     errors: dict[str, str] = {}
     _collect(errors, "due_day", validate_due_day, new_due_day)
     why = _collect(errors, "reason", validate_text, reason, max_length=MAX_REASON)
@@ -1278,7 +1287,7 @@ def change_due_day(
                     old=change.old_due_day,
                     new=change.new_due_day,
                 )
-            charge = _new_charge(
+            charge = new_charge(
                 contract,
                 description=_description(text),
                 amount=change.charge_amount,
@@ -1355,7 +1364,7 @@ def plan_change_charge(
                 date=change_on.strftime("%d/%m/%Y"),
                 plan=subscription.plan.name if subscription.plan else "",
             )
-        charge = _new_charge(
+        charge = new_charge(
             contract,
             description=_description(text),
             amount=difference,
@@ -1431,23 +1440,16 @@ def parse_charge_filters(args: Mapping[str, str]) -> tuple[ChargeFilters, dict[s
 
 
 def parse_date(value: str | None) -> date | None:
-    """A date typed as ``2024-03-10`` (date inputs, the API) or ``10/03/2024``; None if empty.
+    """A date typed as ``2024-03-10`` (date inputs, the API) or ``10/03/2024``; None if empty
+    (:func:`app.validators.parse_typed_date`, refused as a billing error).
 
     Raises:
         BillingError: not a date, or outside 1990 to 2100.
     """
-    text = (value or "").strip()
-    if not text:
-        return None
     try:
-        if "/" in text:
-            day, month, year = (int(part) for part in text.split("/"))
-            parsed = date(year, month, day)
-        else:
-            parsed = date.fromisoformat(text)
-    except ValueError:
-        raise BillingError(_l("Invalid date; use the calendar (day/month/year).")) from None
-    return _in_range(parsed)
+        return parse_typed_date(value)
+    except ValidationError as exc:
+        raise BillingError(exc.message) from None
 
 
 def parse_month(value: str | None) -> date | None:
@@ -1477,9 +1479,12 @@ def parse_month(value: str | None) -> date | None:
 
 
 def _in_range(day: date) -> date:
-    if not date(1990, 1, 1) <= day <= date(2100, 12, 31):
-        raise BillingError(_l("Date out of range."))
-    return day
+    # A BillingError, not the rule's ValidationError (a ValueError): parse_month reads
+    # ValueError as "not a month", and an out-of-range month keeps its own message.
+    try:
+        return validate_typed_date(day)
+    except ValidationError as exc:
+        raise BillingError(exc.message) from None
 
 
 def _parse_date(value: str | None, key: str, errors: dict[str, str]) -> date | None:
@@ -1509,7 +1514,7 @@ def customer_totals(customer_id: int, *, today: date | None = None) -> ChargeTot
     A charge is overdue the day after its due date. Sums are made in Python over the
     ``Decimal`` amounts, so no database ever adds money as floating point.
     """
-    today = today or date.today()
+    today = today or local_today()
     rows = db.session.execute(
         select(Charge.status, Charge.amount, Charge.paid_amount, Charge.due_on).where(
             Charge.customer_id == customer_id,

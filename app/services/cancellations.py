@@ -37,7 +37,6 @@ Rules:
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,12 +56,12 @@ from app.models import (
     ChargeStatus,
     Contract,
     ContractStatus,
-    PaymentMethodKind,
     Subscription,
     SubscriptionPlanHistory,
     SubscriptionStatus,
 )
 from app.services import billing, money, radius
+from app.services.clock import local_today
 from app.services.errors import ConflictError, NotFoundError, constraint_name
 from app.services.subscription_actions import (
     LIVE,
@@ -75,7 +74,6 @@ from app.services.subscription_actions import (
     text_value,
     transaction,
 )
-from app.services.transfers import local_today
 
 ZERO = Decimal("0.00")
 ONE_DAY = timedelta(days=1)
@@ -172,13 +170,6 @@ def _items(subscription: Subscription, on: date, plan_price: Decimal) -> list[Su
     return items
 
 
-def _add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day when it has no such day."""
-    year, index = divmod(day.year * 12 + day.month - 1 + months, 12)
-    last = calendar.monthrange(year, index + 1)[1]
-    return date(year, index + 1, min(day.day, last))
-
-
 def fine_due(subscription: Subscription, contract: Contract, cancelled_on: date,
              ends_contract: bool) -> FineDue:
     """The fine a cancellation on ``cancelled_on`` owes (see the module's rules)."""
@@ -191,7 +182,7 @@ def fine_due(subscription: Subscription, contract: Contract, cancelled_on: date,
     start = contract.starts_on or contract.signed_on or subscription.first_activated_on
     if start is None:
         return FineDue(fine, fine, "whole")
-    end = _add_months(start, months)  # the first day free of fine
+    end = money.add_months(start, months)  # the first day free of fine
     total = (end - start).days
     left = (end - (cancelled_on + ONE_DAY)).days
     if left <= 0:
@@ -346,7 +337,6 @@ def _charge(summary: CancellationSummary, number: str) -> Charge | None:
     """The charge of what the cancellation costs (see the module's rules), or None."""
     if summary.charge_amount <= 0:
         return None
-    contract = summary.contract
     # Texts stored on charges are printed for the customer: the ISP's language.
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "pt_BR")):
         text = _("Cancellation, protocol %(number)s", number=number)
@@ -356,21 +346,14 @@ def _charge(summary: CancellationSummary, number: str) -> Charge | None:
         if summary.fine.amount > 0:
             parts.append(_("fine %(amount)s", amount=billing.format_money(summary.fine.amount)))
     description = f"{text} · {', '.join(parts)}" if parts else text
-    is_pix = contract.payment_method and contract.payment_method.kind == PaymentMethodKind.PIX
-    charge = Charge(
-        customer_id=contract.customer_id,
-        contract_id=contract.id,
-        payment_method_id=contract.payment_method_id,
-        description=description[:200],
+    return billing.new_charge(
+        summary.contract,
+        description=description[:200],  # the column's length
         amount=summary.charge_amount,
         due_on=summary.period.end + ONE_DAY,
         period_start=summary.period.start,
         period_end=summary.cancelled_on,
-        status=ChargeStatus.OPEN,
-        pix_txid=billing.new_txid() if is_pix else None,
     )
-    db.session.add(charge)
-    return charge
 
 
 def _end_composition(subscription: Subscription, day: date) -> None:

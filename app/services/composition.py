@@ -33,6 +33,7 @@ from app.models import (
     TvPoint,
     VoiceTerminal,
 )
+from app.services.clock import local_today
 from app.services.errors import NotFoundError, PermissionDeniedError
 from app.services.subscription_actions import (
     LIVE,
@@ -47,7 +48,6 @@ from app.services.subscription_actions import (
     text_value,
     transaction,
 )
-from app.services.transfers import local_today
 from app.validators import validate_money
 
 # A Brazilian phone number with its area code (10 or 11 digits), or a 0300/0500/0800

@@ -16,6 +16,7 @@ so that every month has them.
 
 from __future__ import annotations
 
+import calendar
 import math
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -159,6 +160,18 @@ def split_prorata(
     return before, monthly - before
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier, when negative), or the last day of that
+    month when it has no such day: 31/01/2024 plus one month is 29/02/2024.
+
+    The one month arithmetic of billing: due dates (days 1 to 28, which every month has),
+    reference months (day 1) and loyalty periods (any day).
+    """
+    year, index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    last = calendar.monthrange(year, index + 1)[1]
+    return date(year, index + 1, min(day.day, last))
+
+
 def billing_period(due_day: int, reference: date) -> BillingPeriod:
     """The billing period of a due day that contains ``reference``.
 
@@ -178,8 +191,8 @@ def billing_period(due_day: int, reference: date) -> BillingPeriod:
     _check_due_day(due_day, "Dia de vencimento")
     start = date(reference.year, reference.month, due_day)
     if reference.day < due_day:
-        start = _add_months(start, -1)
-    return BillingPeriod(start, _add_months(start, 1) - _ONE_DAY)
+        start = add_months(start, -1)
+    return BillingPeriod(start, add_months(start, 1) - _ONE_DAY)
 
 
 def first_period_prorata(
@@ -288,7 +301,7 @@ def due_day_change_difference(
     old_due = billing_period(old_due_day, reference).end + _ONE_DAY
     new_due = old_due.replace(day=new_due_day)
     if new_due <= reference:
-        old_due, new_due = _add_months(old_due, 1), _add_months(new_due, 1)
+        old_due, new_due = add_months(old_due, 1), add_months(new_due, 1)
     if new_due > old_due:
         period = billing_period(old_due_day, old_due)
         return prorata(monthly, old_due, new_due - _ONE_DAY, period.start, period.end)
@@ -404,9 +417,3 @@ def _check_due_day(due_day: object, what: str) -> None:
         raise MoneyError(
             f"{what} deve ser de 1 a {MAX_DUE_DAY} (todo mês tem esses dias); recebido {due_day}."
         )
-
-
-def _add_months(day: date, months: int) -> date:
-    """Same day ``months`` later; only called with days 1 to 28, which every month has."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return date(year, month + 1, day.day)

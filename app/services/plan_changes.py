@@ -40,6 +40,7 @@ from app.models import (
     SubscriptionPlanHistory,
 )
 from app.services import billing, money, radius
+from app.services.clock import local_today
 from app.services.errors import ConflictError, DomainError
 from app.services.subscription_actions import (
     LIVE,
@@ -55,7 +56,6 @@ from app.services.subscription_actions import (
     transaction,
 )
 from app.services.subscriptions import ensure_editable_directly
-from app.services.transfers import local_today
 
 ONE_DAY = timedelta(days=1)
 KEPT, DROPPED, ADDED = "kept", "dropped", "added"

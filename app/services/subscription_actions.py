@@ -43,6 +43,7 @@ from app.models.base import aware, utcnow
 from app.models.system import PROVISIONAL_SPEED_DAYS
 from app.services import radius
 from app.services.audit import audit_reason
+from app.services.clock import local_today
 from app.services.errors import (
     ConflictError,
     DomainError,
@@ -50,7 +51,6 @@ from app.services.errors import (
     StaleVersionError,
     integrity_message,
 )
-from app.services.transfers import local_today
 from app.validators import ValidationError, validate_document, validate_money, validate_text
 
 log = logging.getLogger(__name__)

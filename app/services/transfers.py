@@ -28,9 +28,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,13 +44,12 @@ from app.models import (
     CustomerKind,
     OwnershipTransfer,
     PaymentBooklet,
-    PaymentMethod,
-    PaymentMethodKind,
     Subscription,
     SubscriptionStatus,
     TransferStatus,
 )
 from app.models.base import utcnow
+from app.services.clock import local_today, local_zone
 from app.services.errors import ConflictError, DomainError, NotFoundError, integrity_message
 from app.validators import ValidationError, validate_document, validate_text
 
@@ -92,16 +89,9 @@ class TransferRequest:
     carry_composition: bool = True
 
 
-def local_today() -> date:
-    """Today in the ISP's time zone (a transfer "today" is a Brazilian day)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "America/Sao_Paulo"))
-    return datetime.now(zone).date()
-
-
 def start_of_day(day: date) -> datetime:
     """The first moment of ``day`` in the ISP's time zone, as UTC."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "America/Sao_Paulo"))
-    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
+    return datetime.combine(day, time(0, 0), tzinfo=local_zone()).astimezone(UTC)
 
 
 def old_contract_value(contract: Contract) -> Decimal:
@@ -305,10 +295,8 @@ def _move_debt(old: Contract, new: Contract) -> Decimal:
     The copies take the new contract's payment method; on a PIX contract each gets a txid
     of its own (the old one stays with the transferred charge, and a txid is unique).
     """
-    from app.services.billing import new_txid
+    from app.services.billing import new_charge
 
-    method = db.session.get(PaymentMethod, new.payment_method_id) if new.payment_method_id else None
-    is_pix = method is not None and method.kind == PaymentMethodKind.PIX
     moved = Decimal("0.00")
     charges = db.session.scalars(
         select(Charge)
@@ -316,22 +304,17 @@ def _move_debt(old: Contract, new: Contract) -> Decimal:
         .order_by(Charge.due_on)
     ).all()
     for charge in charges:
-        copy = Charge(
-            customer_id=new.customer_id,
-            contract_id=new.id,
-            payment_method_id=new.payment_method_id,
+        charge.status = ChargeStatus.TRANSFERRED
+        db.session.flush()  # frees the month on the old contract before the copy takes it
+        copy = new_charge(
+            new,
             description=charge.description,
             amount=charge.amount,
             due_on=charge.due_on,
             period_start=charge.period_start,
             period_end=charge.period_end,
             reference_month=charge.reference_month,
-            status=ChargeStatus.OPEN,
-            pix_txid=new_txid() if is_pix else None,
         )
-        charge.status = ChargeStatus.TRANSFERRED
-        db.session.flush()  # frees the month on the old contract before the copy takes it
-        db.session.add(copy)
         db.session.flush()
         charge.transferred_to_id = copy.id
         moved += charge.amount

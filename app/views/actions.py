@@ -44,8 +44,8 @@ from app.security import permissions as p
 from app.services import billing, cancellations, composition, plan_changes
 from app.services import subscription_actions as actions
 from app.services import subscriptions as subs
+from app.services.clock import local_today
 from app.services.errors import DomainError, NotFoundError
-from app.services.transfers import local_today
 from app.views import subscriptions as _subscriptions  # noqa: F401 - registers first, see below
 from app.views.customer_page import user_can
 from app.views.labels import enum_label

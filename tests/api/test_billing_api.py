@@ -18,6 +18,7 @@ from app.models import (
 )
 from app.models import system as sysvars
 from app.services import billing, money
+from app.services.clock import local_today
 from app.services.pix import parse_emv, validate_pix_payload
 from tests.support.billing import PIX_KEY, billed_contract, set_pix, set_variable
 
@@ -189,7 +190,7 @@ def test_due_day_preview_then_confirm(api, db_session, charging):
     set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, charging)
     contract, _sub = billed_contract(db_session, "99.90", due_day=10)
     db_session.commit()
-    expected = money.due_day_change_difference(D("99.90"), 10, 20, date.today())
+    expected = money.due_day_change_difference(D("99.90"), 10, 20, local_today())
     client = api("financeiro")
     url = f"/api/v1/billing-actions/contracts/{contract.id}/due-day"
 
@@ -222,7 +223,7 @@ def test_due_day_preview_then_confirm(api, db_session, charging):
 
 def test_due_day_change_reports_and_moves_the_open_charges(api, db_session):
     contract, _sub = billed_contract(db_session, "99.90", due_day=10)
-    today = date.today()
+    today = local_today()
     old_due, new_due = billing._due_day_change_dates(10, 20, today)
     upcoming = billing.generate_monthly_charge(contract.id, old_due).charge
     period = (upcoming.period_start.isoformat(), upcoming.period_end.isoformat())
@@ -321,7 +322,7 @@ def test_no_token_no_data(app, db_session):
     client = app.test_client()
     response = client.get(f"/api/v1/billing/customers/{contract.customer_id}/charges")
     assert response.status_code == 401
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
     response = client.post(
         "/api/v1/billing-actions/charges/1/pay", json={"amount": "1.00", "paid_on": yesterday}
     )

@@ -679,7 +679,7 @@ def _hidden(client, url: str, name: str, data: dict | None = None) -> str:
 
 
 def _today() -> str:
-    from app.services.transfers import local_today
+    from app.services.clock import local_today
 
     return local_today().isoformat()
 
@@ -867,7 +867,7 @@ def _holding(session) -> dict:
 
 
 def _transfer_valid(client, session, ctx) -> dict:
-    from app.services.transfers import local_today
+    from app.services.clock import local_today
 
     return {"transfer_on": (local_today() + timedelta(days=3)).isoformat(),
             "holder_mode": "existing", "to_customer_id": str(ctx["new"].id),

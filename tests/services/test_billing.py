@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app import validators
 from app.models import (
     AuditLog,
     BookletStatus,
@@ -624,6 +625,31 @@ def test_charge_filters(db_session):
     assert len(billing.customer_charges(customer_id, filters)) == 3
 
 
+def test_typed_dates_and_months_keep_their_messages(db_session):
+    invalid, out_of_range = str(validators.INVALID_DATE), str(validators.DATE_OUT_OF_RANGE)
+    assert billing.parse_date(" 10/03/2024 ") == billing.parse_date("2024-03-10") == date(
+        2024, 3, 10
+    )
+    assert billing.parse_date(None) is None and billing.parse_date("  ") is None
+    for text, message in (
+        ("31/02/2024", invalid),
+        ("10/03", invalid),
+        ("abc", invalid),
+        ("1989-12-31", out_of_range),
+        ("01/01/2101", out_of_range),
+    ):
+        with pytest.raises(billing.BillingError) as refused:
+            billing.parse_date(text)
+        assert str(refused.value) == message, text
+    assert billing.parse_month("03/2024") == billing.parse_month("2024-03-20") == MARCH_2024
+    with pytest.raises(billing.BillingError) as refused:
+        billing.parse_month("1989-12")
+    assert str(refused.value) == out_of_range
+    with pytest.raises(billing.BillingError) as refused:
+        billing.parse_month("13/2024")
+    assert "03/2024" in str(refused.value)  # the month's own message, not the date's
+
+
 def test_money_never_goes_through_float(db_session):
     contract, sub = billed_contract(db_session, "99.90", date(2024, 2, 20))
     billing.issue_booklet(contract.id, 2, first_month=MARCH_2024)
@@ -748,7 +774,7 @@ def test_one_contract_failing_does_not_stop_the_others(db_session, monkeypatch):
 
 def test_the_due_work_sweep_and_run_due_bill_the_coming_month(app, db_session):
     from app.jobs.due import run_due_work
-    from app.services.transfers import local_today
+    from app.services.clock import local_today
 
     today = local_today()
     due_on = next(

@@ -175,6 +175,25 @@ def test_a_number_taken_meanwhile_is_retried_with_the_next(db_session, subscribe
     assert db_session.query(Charge).count() == 1  # the first attempt left nothing behind
 
 
+
+def test_the_protocols_charge_is_billed_like_any_other_charge(db_session, subscribed):
+    configure_blocked_group(db_session)
+    db_session.commit()
+    cancellations.cancel_subscription(subscribed["sub"].id, "Mudou de cidade", today=TODAY)
+
+    db_session.expire_all()
+    contract = db_session.get(Contract, subscribed["contract"].id)
+    charge = db_session.query(Charge).one()
+    assert (charge.customer_id, charge.contract_id, charge.payment_method_id) == (
+        contract.customer_id,
+        contract.id,
+        contract.payment_method_id,
+    )
+    # The contract pays by PIX: the charge has a txid of its own; it bills no month.
+    assert charge.pix_txid and len(charge.pix_txid) == billing.TXID_LENGTH
+    assert (charge.period_start, charge.period_end) == (date(2026, 3, 10), TODAY)
+    assert charge.reference_month is None and charge.booklet_id is None
+
 def test_when_other_plans_keep_the_contract_there_is_no_fine_and_no_charge(
     db_session, subscribed
 ):

@@ -15,6 +15,7 @@ from app.services.money import (
     BillingPeriod,
     FirstPeriod,
     MoneyError,
+    add_months,
     billing_period,
     cancellation_prorata,
     due_day_change_difference,
@@ -451,3 +452,29 @@ def test_cancellation_and_refund_add_up_to_the_monthly_amount(monthly, due_day, 
     used = cancellation_prorata(monthly, period.start, cancelled_on)
     _, refund = split_prorata(monthly, *period, cancelled_on + DAY)
     assert used + refund == monthly
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2024, 3, 10), 1, date(2024, 4, 10)),
+        (date(2024, 11, 10), 3, date(2025, 2, 10)),  # across the new year
+        (date(2024, 1, 1), -1, date(2023, 12, 1)),
+        (date(2024, 5, 15), 0, date(2024, 5, 15)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # no 31st: the month's last day
+        (date(2023, 1, 31), 1, date(2023, 2, 28)),
+        (date(2024, 3, 31), -1, date(2024, 2, 29)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+    ],
+)
+def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+@given(days, st.integers(-240, 240))
+def test_add_months_of_a_due_day_keeps_it_and_comes_back(day, months):
+    due = day.replace(day=min(day.day, 28))
+    moved = add_months(due, months)
+    assert moved.day == due.day
+    assert (moved.year * 12 + moved.month) - (due.year * 12 + due.month) == months
+    assert add_months(moved, -months) == due

@@ -90,6 +90,42 @@ def _request(h, **kw) -> svc.TransferRequest:
     )
 
 
+
+def test_the_moved_debt_copies_each_charge_with_a_txid_of_its_own(db_session, holding):
+    transfer = svc.request_transfer(_request(holding), today=TODAY)
+    db_session.expire_all()
+    new_contract = db_session.get(Contract, transfer.new_contract_id)
+    txids = set()
+    for key in ("open1", "open2", "slip"):
+        old = db_session.get(Charge, holding[key].id)
+        copy = db_session.get(Charge, old.transferred_to_id)
+        assert (copy.customer_id, copy.contract_id, copy.payment_method_id, copy.status) == (
+            holding["new"].id,
+            new_contract.id,
+            new_contract.payment_method_id,
+            ChargeStatus.OPEN,
+        )
+        assert (
+            copy.description,
+            copy.amount,
+            copy.due_on,
+            copy.period_start,
+            copy.period_end,
+            copy.reference_month,
+        ) == (
+            old.description,
+            old.amount,
+            old.due_on,
+            old.period_start,
+            old.period_end,
+            old.reference_month,
+        )
+        assert copy.booklet_id is None
+        # The contract pays by PIX: each copy gets a txid of its own.
+        assert copy.pix_txid and copy.pix_txid != old.pix_txid
+        txids.add(copy.pix_txid)
+    assert len(txids) == 3
+
 def test_defaults_are_the_seed_pages(holding):
     req = svc.TransferRequest(subscription_id=1, main_contract_id=1)
     assert (req.cancel_booklets, req.transfer_debt, req.carry_composition) == (False, True, True)

@@ -23,6 +23,7 @@ from app.models import (
 )
 from app.models import system as sysvars
 from app.services import billing, money
+from app.services.clock import local_today
 from app.services.pix import validate_pix_payload
 from tests.support.billing import billed_contract, set_pix, set_variable
 from tests.support.i18n import translated
@@ -247,7 +248,7 @@ def test_due_day_change_shows_the_difference_before_confirming(login_as, db_sess
     set_variable(db_session, sysvars.CHARGE_DUE_DAY_CHANGE, charging)
     contract, _sub = billed_contract(db_session, "99.90", due_day=10)
     db_session.commit()
-    today = date.today()
+    today = local_today()
     expected = money.due_day_change_difference(D("99.90"), 10, 20, today)
     client = login_as("financeiro")
     url = f"/billing/actions/contracts/{contract.id}/due-day"
@@ -283,7 +284,7 @@ def test_due_day_change_shows_the_difference_before_confirming(login_as, db_sess
 
 def test_due_day_preview_lists_the_charges_it_moves(login_as, db_session):
     contract, _sub = billed_contract(db_session, "99.90", due_day=10)
-    today = date.today()
+    today = local_today()
     old_due, new_due = billing._due_day_change_dates(10, 20, today)
     upcoming = billing.generate_monthly_charge(contract.id, old_due).charge
     db_session.commit()
