@@ -175,6 +175,10 @@ class PanelModelRestApi(ModelRestApi):
         self.versioned = is_versioned(self.datamodel.obj)
         self.openapi_spec_methods = {**self._documented_answers(), **self.openapi_spec_methods}
         super().__init__()
+        if self.versioned and "version" not in self.show_select_columns:
+            # The ETag of a GET: read with the record, not in a query of its own. The
+            # answer's body stays that of show_columns.
+            self.show_select_columns = [*self.show_select_columns, "version"]
 
     def _operation_spec(self, method_name: str, http_method: str) -> dict:
         """FAB's documented operation of ``ModelRestApi.<method_name>`` for this class."""
@@ -254,11 +258,25 @@ class PanelModelRestApi(ModelRestApi):
 
     def get_headless(self, pk, **kwargs):
         response = super().get_headless(pk, **kwargs)
-        if self.versioned and response.status_code == 200:
-            item = self.datamodel.get(pk, self._base_filters)
+        if response.status_code == 200:
+            item = self._just_read(pk)
             if item is not None:
-                response.set_etag(str(item.version))
+                if self.versioned:
+                    response.set_etag(str(item.version))
+                self.after_get(item)
         return response
+
+    def _just_read(self, pk):
+        """The record FAB's GET just read (its base filters passed).
+
+        FAB does not hand the record over, and the session forgets an unchanged record
+        nobody holds: :meth:`PanelInterface.get` keeps it on the request instead, so
+        the ETag and the access log do not read it again.
+        """
+        return self.datamodel.read_in_request(pk) or self.datamodel.get(pk, self._base_filters)
+
+    def after_get(self, item) -> None:
+        """Called with the record after a successful GET (subclasses log the opening)."""
 
     def _refused(self, exc: Exception):
         if isinstance(exc, DomainError):

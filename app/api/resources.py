@@ -81,13 +81,9 @@ class CustomerApi(PanelModelRestApi):
         "email": validate.Email(),
     }
 
-    def get_headless(self, pk, **kwargs):
-        """The customer's record; each opening is written to the Log Acesso Cliente."""
-        response = super().get_headless(pk, **kwargs)
-        if response.status_code == 200:
-            customer = self.datamodel.get(pk, self._base_filters)
-            record_customer_access(customer, "record", channel="api")
-        return response
+    def after_get(self, item) -> None:
+        """Each opening of a customer's record is written to the Log Acesso Cliente."""
+        record_customer_access(item, "record", channel="api")
 
 
 class PlanApi(PanelModelRestApi):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, request
+from flask import abort, flash, has_request_context, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.exceptions import DatabaseException, FABException
 from flask_appbuilder.models.sqla.interface import SQLAInterface, is_column_dotted
@@ -490,6 +490,20 @@ class PanelInterface(SQLAInterface):
         else:
             rows = self.apply_all(base, filters, order_column, order_direction, page, page_size)
         return count, rows.options(*self._eager_options()).all()
+
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        """FAB's read of one record, kept for the rest of the request (see
+        :meth:`read_in_request`)."""
+        item = super().get(id, filters, select_columns, outer_default_load)
+        if item is not None and has_request_context():
+            request.__dict__.setdefault("_panel_read", {})[(self.obj, str(id))] = item
+        return item
+
+    def read_in_request(self, id):
+        """The record of ``id`` this request already read through :meth:`get`, or None."""
+        if not has_request_context():
+            return None
+        return request.__dict__.get("_panel_read", {}).get((self.obj, str(id)))
 
     def _eager_options(self) -> list:
         options = []

@@ -141,6 +141,24 @@ def test_get_answers_the_version_as_etag(api, customer):
     assert response.headers["ETag"] == '"1"'
 
 
+def test_a_get_reads_the_record_once_for_its_body_etag_and_access_log(
+    app, api, customer, db_session
+):
+    from app.models import CustomerAccessLog
+    from tests.views.test_list_performance import counted
+
+    client = api("suporte")
+    url, customer_id = f"/api/v1/customers/{customer.id}", customer.id
+    with app.app_context(), counted(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200 and response.headers["ETag"] == '"1"'
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+             and "FROM customers" in s]
+    assert len(reads) == 1, reads
+    opened = db_session.query(CustomerAccessLog).filter_by(customer_id=customer_id).all()
+    assert [entry.channel for entry in opened] == ["api"]
+
+
 def test_put_with_a_stale_if_match_is_412_and_writes_nothing(api, db_session, customer):
     client = api("suporte")
     url = f"/api/v1/customers/{customer.id}"
