@@ -62,6 +62,7 @@ from app.models import (
 )
 from app.services import billing, money, radius
 from app.services.clock import local_today
+from app.services.composition import end_composition, live_on
 from app.services.errors import ConflictError, NotFoundError, constraint_name
 from app.services.subscription_actions import (
     LIVE,
@@ -138,20 +139,16 @@ class CancellationSummary:
         return self.prorata + self.fine.amount
 
 
-def _live(start: date | None, end: date | None, on: date) -> bool:
-    return (start is None or start <= on) and (end is None or end >= on)
-
-
 def _items(subscription: Subscription, on: date, plan_price: Decimal) -> list[SummaryItem]:
     """Everything the subscription bills on ``on``, plan first."""
     plan = subscription.plan
     items = [SummaryItem("plan", plan.name, plan_price, plan.speed_label if plan.download_kbps
                          else "")]
     for package in subscription.tv_packages:
-        if _live(package.added_on, package.ended_on, on):
+        if live_on(package.added_on, package.ended_on, on):
             items.append(SummaryItem("tv_package", package.tv_package.name, package.price))
     for point in subscription.tv_points:
-        if _live(None, point.ended_on, on):
+        if live_on(None, point.ended_on, on):
             detail = " ".join(x for x in (point.location, point.serial) if x)
             items.append(SummaryItem("tv_point", str(_l("TV point")), point.price, detail))
     for terminal in subscription.voice_terminals:
@@ -165,7 +162,7 @@ def _items(subscription: Subscription, on: date, plan_price: Decimal) -> list[Su
                 )
             )
     for extra in subscription.extra_services:
-        if _live(extra.started_on, extra.ended_on, on):
+        if live_on(extra.started_on, extra.ended_on, on):
             items.append(SummaryItem("extra_service", extra.service_type.name, extra.price))
     return items
 
@@ -356,18 +353,8 @@ def _charge(summary: CancellationSummary, number: str) -> Charge | None:
     )
 
 
-def _end_composition(subscription: Subscription, day: date) -> None:
-    for extra in subscription.extra_services:
-        if extra.ended_on is None or extra.ended_on > day:
-            extra.ended_on = day
-    for package in subscription.tv_packages:
-        if package.ended_on is None or package.ended_on > day:
-            package.ended_on = day
-    for point in subscription.tv_points:
-        if point.ended_on is None or point.ended_on > day:
-            point.ended_on = day
-    for terminal in subscription.voice_terminals:
-        terminal.active = False
+def _end_plan_history(subscription: Subscription, day: date) -> None:
+    """Close the subscription's open plan-history row on its last day of service."""
     for row in db.session.scalars(
         select(SubscriptionPlanHistory).where(
             SubscriptionPlanHistory.subscription_id == subscription.id,
@@ -460,7 +447,9 @@ def _cancel(subscription_id, why, cancelled_on, shown, user_id, today) -> Cancel
                 created_by_id=user_id,
             )
             db.session.add(protocol)
-            _end_composition(subscription, day)
+            # Nothing outlives the plan: an item set to end later ends with it.
+            end_composition(subscription, day, move_later_ends=True)
+            _end_plan_history(subscription, day)
             subscription.status = SubscriptionStatus.CANCELLED
             subscription.cancelled_on = day
             subscription.suspended_on = subscription.suspended_on or day

@@ -71,6 +71,35 @@ def _day(value, field_name: str, errors: dict[str, str], today: date) -> date:
     return parse_day(value, field_name, errors) or today
 
 
+def live_on(started_on: date | None, ended_on: date | None, day: date) -> bool:
+    """Whether an item of a subscription's composition (or any row with a start and an end
+    date) is live on ``day``: it started on or before ``day`` and did not end before it.
+
+    A missing start date means it has always been there (a TV point has none); a missing
+    end date, that it has not ended. The end day itself is live: it is billed.
+    """
+    return (started_on is None or started_on <= day) and (ended_on is None or ended_on >= day)
+
+
+def end_composition(subscription: Subscription, day: date, *, move_later_ends: bool) -> None:
+    """End everything a subscription is made of besides its plan on ``day``: its extra
+    services, TV packages and TV points get ``day`` as their end date and its voice
+    terminals are deactivated. Nothing is deleted, so the history stays readable.
+
+    Items that already ended keep their end date. ``move_later_ends`` decides what happens
+    to an item already set to end after ``day``: True brings its end back to ``day``
+    (nothing may outlive a cancelled plan), False leaves it as it is.
+
+    Writes to the session only; the caller commits.
+    """
+    for items in (subscription.extra_services, subscription.tv_packages, subscription.tv_points):
+        for item in items:
+            if item.ended_on is None or (move_later_ends and item.ended_on > day):
+                item.ended_on = day
+    for terminal in subscription.voice_terminals:
+        terminal.active = False
+
+
 def _live_subscription(subscription_id: int) -> Subscription:
     subscription = get_subscription(subscription_id, lock=True)
     require_live(subscription)

@@ -51,7 +51,14 @@ from app.services.errors import (
     StaleVersionError,
     integrity_message,
 )
-from app.validators import ValidationError, validate_document, validate_money, validate_text
+from app.validators import (
+    INVALID_DATE,
+    ValidationError,
+    parse_typed_date,
+    validate_document,
+    validate_money,
+    validate_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,29 +120,15 @@ def text_value(value, field_name: str, errors: dict[str, str], *, max_length: in
 def parse_day(value, field_name: str, errors: dict[str, str]) -> date | None:
     """A date typed as ``2026-03-10`` (date inputs, the API) or ``10/03/2026``; None if empty.
 
-    A ``date`` passes as it is. Invalid text notes a message under ``field_name``.
+    A ``date`` passes as it is. Text is read by :func:`app.validators.parse_typed_date`
+    (1990 to 2100); invalid text notes its message under ``field_name``.
     """
     if value is None or isinstance(value, date):
         return value
     if not isinstance(value, str):
-        errors[field_name] = str(_l("Invalid date; use the calendar (day/month/year)."))
+        errors[field_name] = str(INVALID_DATE)
         return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        if "/" in text:
-            day, month, year = (int(part) for part in text.split("/"))
-            parsed = date(year, month, day)
-        else:
-            parsed = date.fromisoformat(text)
-    except ValueError:
-        errors[field_name] = str(_l("Invalid date; use the calendar (day/month/year)."))
-        return None
-    if not date(1990, 1, 1) <= parsed <= date(2100, 12, 31):
-        errors[field_name] = str(_l("Date out of range."))
-        return None
-    return parsed
+    return collect(errors, field_name, parse_typed_date, value)
 
 
 def parse_id(value, field_name: str, errors: dict[str, str], message) -> int | None:

@@ -44,8 +44,10 @@ from app.services.errors import (
     integrity_message,
 )
 from app.validators import (
+    INVALID_DATE,
     ValidationError,
     only_digits,
+    parse_typed_date,
     validate_document,
     validate_due_day,
     validate_text,
@@ -581,18 +583,21 @@ def monthly_total(subscriptions: Iterable[Subscription]) -> Decimal:
 
 
 def _date(data: dict, key: str, errors: dict[str, str]) -> date | None:
+    """The ISO date (``2026-03-10``, what the form's date inputs and the API send) under
+    ``key``; None if empty. A bad or out-of-range one notes its message under ``key``."""
     value = (data.get(key) or "").strip()
     if not value:
         return None
+    if "/" in value:
+        # Editar dados do Plano takes ISO dates only (its date inputs send them); the
+        # typed-date parser would also read 10/03/2026.
+        errors[key] = str(INVALID_DATE)
+        return None
     try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        errors[key] = str(_l("Invalid date; use the calendar (day/month/year)."))
+        return parse_typed_date(value)
+    except ValidationError as exc:
+        errors[key] = str(exc)
         return None
-    if not date(1990, 1, 1) <= parsed <= date(2100, 12, 31):
-        errors[key] = str(_l("Date out of range."))
-        return None
-    return parsed
 
 
 def validate_subscription_data(data: dict, today: date | None = None) -> dict:

@@ -50,6 +50,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.clock import local_today, local_zone
+from app.services.composition import end_composition
 from app.services.errors import ConflictError, DomainError, NotFoundError, integrity_message
 from app.validators import ValidationError, validate_document, validate_text
 
@@ -321,21 +322,6 @@ def _move_debt(old: Contract, new: Contract) -> Decimal:
     return moved
 
 
-def _leave_composition(subscription: Subscription, day: date) -> None:
-    """End the extras, TV and voice terminals on ``day``: they stay in the old history."""
-    for extra in subscription.extra_services:
-        if extra.ended_on is None:
-            extra.ended_on = day
-    for package in subscription.tv_packages:
-        if package.ended_on is None:
-            package.ended_on = day
-    for point in subscription.tv_points:
-        if point.ended_on is None:
-            point.ended_on = day
-    for terminal in subscription.voice_terminals:
-        terminal.active = False
-
-
 def execute_transfer(transfer_id: int, *, today: date | None = None) -> bool:
     """Carry a transfer out, once. Returns False when it was not scheduled any more.
 
@@ -379,7 +365,8 @@ def execute_transfer(transfer_id: int, *, today: date | None = None) -> bool:
             subscription.combo.contract_id = new.id
         for sub in moving:
             if not transfer.carry_composition:
-                _leave_composition(sub, transfer.transfer_on)
+                # Extras, TV and voice stay in the old history; later end dates stand.
+                end_composition(sub, transfer.transfer_on, move_later_ends=False)
             sub.customer_id = transfer.to_customer_id
             sub.contract_id = new.id
         db.session.flush()

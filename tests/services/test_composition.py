@@ -422,3 +422,80 @@ def test_extra_service_refusals(db_session, subscribed):
     refused(db_session, subscribed, lambda: composition.end_extra_service(sub_id, extra.id))
     refused(db_session, subscribed, lambda: composition.end_extra_service(sub_id, 424242),
              NotFoundError)
+
+
+# --------------------------------------------------------------------------- shared rules
+
+
+@pytest.mark.parametrize(
+    ("started_on", "ended_on", "live"),
+    [
+        (None, None, True),
+        (TODAY, None, True),  # starts that day
+        (TOMORROW, None, False),  # not started yet
+        (None, TODAY, True),  # the end day is still billed
+        (None, TODAY - timedelta(days=1), False),  # ended the day before
+        (TODAY - timedelta(days=9), TOMORROW, True),
+    ],
+)
+def test_an_item_is_live_from_its_start_to_its_end_day(started_on, ended_on, live):
+    assert composition.live_on(started_on, ended_on, TODAY) is live
+
+
+def _furnished(db_session, subscribed) -> dict:
+    """An open, an already ended and a later-ending item of each kind, and a terminal."""
+    sub = subscribed["sub"]
+    earlier, later = TODAY - timedelta(days=5), TODAY + timedelta(days=5)
+    other_package = TvPackage(name="Esportes", price=Decimal("19.90"), active=True)
+    other_extra = ExtraServiceType(name="Backup", price=Decimal("5.00"), active=True)
+    third_extra = ExtraServiceType(name="IP fixo", price=Decimal("15.00"), active=True)
+    items = {
+        "package_open": SubscriptionTvPackage(
+            subscription=sub, tv_package=subscribed["tv_package"], price=Decimal("29.90")
+        ),
+        "package_later": SubscriptionTvPackage(
+            subscription=sub, tv_package=other_package, price=Decimal("19.90"), ended_on=later
+        ),
+        "point_open": TvPoint(subscription=sub, serial="STB-A"),
+        "point_ended": TvPoint(subscription=sub, serial="STB-B", ended_on=earlier),
+        "point_later": TvPoint(subscription=sub, serial="STB-C", ended_on=later),
+        "extra_open": ExtraService(
+            subscription=sub, service_type=subscribed["antivirus"], price=Decimal("9.90")
+        ),
+        "extra_ended": ExtraService(
+            subscription=sub, service_type=other_extra, price=Decimal("5.00"), ended_on=earlier
+        ),
+        "extra_later": ExtraService(
+            subscription=sub, service_type=third_extra, price=Decimal("15.00"), ended_on=later
+        ),
+    }
+    db_session.add_all(items.values())
+    db_session.commit()
+    items["terminal"] = add_terminal(db_session, sub)
+    return items
+
+
+@pytest.mark.parametrize("move_later_ends", [True, False])
+def test_ending_the_composition_keeps_every_item_with_its_end(
+    db_session, subscribed, move_later_ends
+):
+    items = _furnished(db_session, subscribed)
+    earlier, later = TODAY - timedelta(days=5), TODAY + timedelta(days=5)
+
+    composition.end_composition(subscribed["sub"], TODAY, move_later_ends=move_later_ends)
+    db_session.commit()
+
+    db_session.expire_all()
+    ends = {key: item.ended_on for key, item in items.items() if key != "terminal"}
+    kept_later = TODAY if move_later_ends else later
+    assert ends == {
+        "package_open": TODAY,
+        "package_later": kept_later,
+        "point_open": TODAY,
+        "point_ended": earlier,
+        "point_later": kept_later,
+        "extra_open": TODAY,
+        "extra_ended": earlier,
+        "extra_later": kept_later,
+    }
+    assert items["terminal"].active is False
