@@ -21,7 +21,6 @@ from flask_appbuilder.security.decorators import protect
 from flask_babel import gettext as _
 
 from app.api.base import ActionApi, answers_refusals, if_match_version, json_body
-from app.extensions import db
 from app.models import (
     CancellationProtocol,
     Contract,
@@ -34,6 +33,7 @@ from app.models import (
 from app.security import permissions as p
 from app.services import cancellations, composition, plan_changes
 from app.services import subscription_actions as actions
+from app.services.errors import NotFoundError
 
 
 def _d(value: date | None) -> str | None:
@@ -174,6 +174,16 @@ def extra_service_json(e: ExtraService) -> dict[str, Any]:
         "started_on": _d(e.started_on),
         "ended_on": _d(e.ended_on),
     }
+
+
+def _contract_of(subscription_id: int) -> Contract | None:
+    """The contract billing a subscription (its own or its combo's), the subscription
+    looked up by the service as every action here looks it up; None when either is
+    missing, which the API answers with its plain 404."""
+    try:
+        return actions.contract_of(actions.get_subscription(subscription_id))
+    except NotFoundError:
+        return None
 
 
 def _may_add_category() -> bool:
@@ -409,8 +419,7 @@ class PlanActionsApi(ActionApi):
               description: refused, with a message per field
         """
         data = json_body()
-        subscription = db.session.get(Subscription, subscription_id)
-        contract = actions.contract_of(subscription) if subscription else None
+        contract = _contract_of(subscription_id)
         if contract is None:
             return self.response_404()
         fields = {k: data[k] for k in actions.CONTRACT_FIELDS if k in data}

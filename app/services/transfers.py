@@ -90,6 +90,68 @@ class TransferRequest:
     carry_composition: bool = True
 
 
+def _flag(data: dict, key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if isinstance(value, bool):
+        return value
+    raise TransferError(_l("%(field)s must be true or false.", field=key), {key: "bool"})
+
+
+def request_from_data(data: dict) -> TransferRequest | None:
+    """Read a transfer request from its data, as the API's JSON body carries it: ids as
+    integers, ``transfer_on`` as an ISO date, ``new_customer`` as an object (kind, name,
+    document, email, mobile) and the three choices as booleans, absent ones taking the
+    seed's defaults. The screen passes its form in the same shape.
+
+    Returns:
+        The request, or None when the data names no subscription (nothing to transfer).
+
+    Raises:
+        TransferError: a value of the wrong type or an invalid date, checked in that order:
+            date, new customer, ids, choices.
+    """
+    transfer_on = data.get("transfer_on")
+    if transfer_on is not None and not isinstance(transfer_on, str):
+        raise TransferError(_l("Invalid date."), {"transfer_on": str(_l("Invalid date."))})
+    try:
+        day = date.fromisoformat(transfer_on) if transfer_on else None
+    except ValueError:
+        raise TransferError(
+            _l("Invalid date."), {"transfer_on": str(_l("Invalid date."))}
+        ) from None
+    holder = data.get("new_customer")
+    new_holder = None
+    if holder is not None:
+        if not isinstance(holder, dict):
+            raise TransferError(_l("Invalid new customer."))
+        new_holder = NewHolder(
+            kind=str(holder.get("kind", "")),
+            name=str(holder.get("name", "")),
+            document=str(holder.get("document", "")),
+            email=holder.get("email") if isinstance(holder.get("email"), str) else None,
+            mobile=holder.get("mobile") if isinstance(holder.get("mobile"), str) else None,
+        )
+    ids = {}
+    for key in ("subscription_id", "main_contract_id", "to_customer_id"):
+        value = data.get(key)
+        # JSON's true and false are ints to Python, and no id.
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TransferError(_l("Invalid id."), {key: str(_l("Invalid id."))})
+        ids[key] = value
+    if ids["subscription_id"] is None:
+        return None
+    return TransferRequest(
+        subscription_id=ids["subscription_id"],
+        main_contract_id=ids["main_contract_id"],
+        transfer_on=day,
+        to_customer_id=ids["to_customer_id"],
+        new_holder=new_holder,
+        cancel_booklets=_flag(data, "cancel_booklets", False),
+        transfer_debt=_flag(data, "transfer_debt", True),
+        carry_composition=_flag(data, "carry_composition", True),
+    )
+
+
 def start_of_day(day: date) -> datetime:
     """The first moment of ``day`` in the ISP's time zone, as UTC."""
     return datetime.combine(day, time(0, 0), tzinfo=local_zone()).astimezone(UTC)
@@ -458,6 +520,15 @@ def run_due_transfers(today: date | None = None) -> int:
         )
     ).all()
     return sum(1 for transfer_id in ids if execute_transfer(transfer_id, today=today))
+
+
+def scheduled_transfers() -> list[OwnershipTransfer]:
+    """The transfers waiting for their date (still cancellable), soonest first."""
+    return db.session.scalars(
+        select(OwnershipTransfer)
+        .where(OwnershipTransfer.status == TransferStatus.SCHEDULED)
+        .order_by(OwnershipTransfer.transfer_on, OwnershipTransfer.id)
+    ).all()
 
 
 def customer_transfers(customer_id: int) -> list[OwnershipTransfer]:

@@ -47,6 +47,7 @@ from app.services import subscriptions as subs
 from app.services.clock import local_today
 from app.services.errors import DomainError, NotFoundError
 from app.views import subscriptions as _subscriptions  # noqa: F401 - registers first, see below
+from app.views.action_forms import posted, quiet, refused, submit
 from app.views.customer_page import user_can
 from app.views.labels import enum_label
 from app.views.registry import SubscriptionAction, register_subscription_action
@@ -79,52 +80,6 @@ def plans_tab(subscription: Subscription):
             sub=subscription.id,
         )
     )
-
-
-def _form() -> dict[str, str]:
-    return {k: v for k, v in request.form.items() if k not in ("csrf_token", "go")}
-
-
-# Fields the forms carry hidden (what the preview showed, the version read): a refusal
-# of one has no place under a field and goes to the top, or it would go unseen.
-HIDDEN_FIELDS = ("expected_total", "expected_difference", "version", "customer_version")
-
-
-def _refused(exc: DomainError, errors: dict[str, str]) -> None:
-    """Show a refusal next to the fields at fault, or as a message at the top."""
-    db.session.rollback()
-    field_errors = getattr(exc, "errors", None) or (
-        {exc.field: str(exc)} if getattr(exc, "field", None) else {}
-    )
-    errors.update(field_errors)
-    if not field_errors:
-        flash(str(exc), "danger")
-    for field in HIDDEN_FIELDS:
-        if field in field_errors:
-            flash(str(field_errors[field]), "danger")
-
-
-def _submit(defaults: dict, save, success, done) -> tuple[dict, dict, object | None]:
-    """The pattern of every action form: GET shows ``defaults``; POST lays the posted
-    fields over them and calls ``save(values)`` (one service call). A refusal comes back
-    as messages per field (or at the top) with the values typed; a success flashes
-    ``success(result)`` and answers ``done(result)`` (a redirect).
-
-    Returns:
-        ``(values, errors, response)``: the view renders its form unless ``response``.
-    """
-    values: dict = dict(defaults)
-    errors: dict[str, str] = {}
-    if request.method != "POST":
-        return values, errors, None
-    values.update(_form())
-    try:
-        result = save(values)
-    except DomainError as exc:
-        _refused(exc, errors)
-        return values, errors, None
-    flash(str(success(result)), "success")
-    return values, errors, done(result)
 
 
 def _end(end, success, back: str):
@@ -215,7 +170,7 @@ class PlanChangeView(BaseView):
         errors: dict[str, str] = {}
         comparison = None
         if request.method == "POST":
-            values = {**values, **_form()}
+            values = {**values, **posted()}
             try:
                 if request.form.get("go") == "confirm":
                     change = plan_changes.change_plan(
@@ -233,9 +188,9 @@ class PlanChangeView(BaseView):
                     return plans_tab(subscription)
                 comparison = plan_changes.compare_plans(subscription.id, values.get("plan_id"))
             except DomainError as exc:
-                _refused(exc, errors)
+                refused(exc, errors)
                 if request.form.get("go") == "confirm" and "plan_id" not in errors:
-                    comparison = _quiet(
+                    comparison = quiet(
                         lambda: plan_changes.compare_plans(subscription.id, values.get("plan_id"))
                     )
             if comparison is not None:
@@ -251,15 +206,6 @@ class PlanChangeView(BaseView):
             methods=_active_payment_methods(),
             **_context(),
         )
-
-
-def _quiet(compute):
-    """A preview to show again after a refused confirmation, if there is one."""
-    try:
-        return compute()
-    except DomainError:
-        db.session.rollback()
-        return None
 
 
 def _change_message(change: plan_changes.PlanChange) -> str:
@@ -312,7 +258,7 @@ class SubscriptionDataView(BaseView):
     def access_point(self, subscription_id: int):
         """City, then that city's access points; saves and says so."""
         subscription = _subscription(subscription_id)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {
                 "city_id": str(subscription.city_id or ""),
                 "access_point_id": str(subscription.access_point_id or ""),
@@ -346,7 +292,7 @@ class SubscriptionDataView(BaseView):
         """The contract's fine and its other editable fields, with the reason."""
         subscription = _subscription(subscription_id)
         contract = actions.contract_of(subscription) or abort(404)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {**actions.contract_values(contract), "reason": ""},
             lambda v: actions.edit_contract(
                 contract.id,
@@ -395,7 +341,7 @@ class SubscriptionStatusView(BaseView):
     def suspend(self, subscription_id: int):
         """Suspender: the suspension date (default today) and an optional reason."""
         subscription = _subscription(subscription_id)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {"suspended_on": local_today().isoformat(), "reason": ""},
             lambda v: actions.suspend(
                 subscription.id, suspended_on=v.get("suspended_on"), reason=v.get("reason")
@@ -418,7 +364,7 @@ class SubscriptionStatusView(BaseView):
     def reactivate(self, subscription_id: int):
         """Reativar a suspended plan, with an optional reason."""
         subscription = _subscription(subscription_id)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {"reason": ""},
             lambda v: actions.reactivate(subscription.id, reason=v.get("reason")),
             lambda _s: _l("Plan reactivated."),
@@ -483,7 +429,7 @@ class SubscriptionStatusView(BaseView):
         values = {"cancelled_on": today.isoformat(), "reason": ""}
         errors: dict[str, str] = {}
         if request.method == "POST":
-            values = {**values, **_form()}
+            values = {**values, **posted()}
             if request.form.get("go") == "confirm":
                 try:
                     protocol = cancellations.cancel_subscription(
@@ -494,7 +440,7 @@ class SubscriptionStatusView(BaseView):
                         user_id=g.user.id,
                     )
                 except DomainError as exc:
-                    _refused(exc, errors)
+                    refused(exc, errors)
                 else:
                     flash(
                         str(
@@ -510,7 +456,7 @@ class SubscriptionStatusView(BaseView):
                     subscription.id, values.get("cancelled_on")
                 )
             except DomainError as exc:
-                _refused(exc, errors)
+                refused(exc, errors)
         if summary is not None:
             values["expected_total"] = str(summary.total)
         return self.render_template(
@@ -607,7 +553,7 @@ class CompositionView(BaseView):
     @has_access
     def add_tv_package(self, subscription_id: int):
         subscription = _subscription(subscription_id)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {},
             lambda v: composition.add_tv_package(
                 subscription.id, v.get("tv_package_id"), price=v.get("price")
@@ -632,7 +578,7 @@ class CompositionView(BaseView):
     @has_access
     def add_tv_point(self, subscription_id: int):
         subscription = _subscription(subscription_id)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {},
             lambda v: composition.add_tv_point(
                 subscription.id,
@@ -662,7 +608,7 @@ class CompositionView(BaseView):
         """The subscription's voice terminals and the form to add one."""
         subscription = _subscription(subscription_id)
         may_add_category = user_can(ADD_PHONE_CATEGORY)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {"price": "0,00"},
             lambda v: composition.add_voice_terminal(
                 subscription.id, v, may_add_category=may_add_category
@@ -688,7 +634,7 @@ class CompositionView(BaseView):
         """Alterar Terminal de Voz; its contact e-mail is the customer's own."""
         terminal = db.session.get(VoiceTerminal, terminal_id) or abort(404)
         may_add_category = user_can(ADD_PHONE_CATEGORY)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             composition.terminal_values(terminal),
             lambda v: composition.edit_voice_terminal(
                 terminal.id,
@@ -716,7 +662,7 @@ class CompositionView(BaseView):
     def extras(self, subscription_id: int):
         """The subscription's extra services and the form to add one."""
         subscription = _subscription(subscription_id)
-        values, errors, done = _submit(
+        values, errors, done = submit(
             {},
             lambda v: composition.add_extra_service(
                 subscription.id, v.get("service_type_id"), price=v.get("price")

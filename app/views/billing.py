@@ -31,6 +31,7 @@ from app.services import billing
 from app.services.access_log import record_customer_access
 from app.services.errors import DomainError, NotFoundError
 from app.views import subscriptions as _subscriptions  # noqa: F401 - see the registry below
+from app.views.action_forms import posted, quiet, refused, submit
 from app.views.customer_page import ENTITY_PERMISSIONS, user_can
 from app.views.labels import enum_label
 from app.views.registry import (
@@ -54,10 +55,6 @@ def finance_url(customer_id: int) -> str:
     if "CustomerPageView.page" in current_app.view_functions:
         return url_for("CustomerPageView.page", customer_id=customer_id, tab="financeiro")
     return url_for("BillingView.customer", customer_id=customer_id)
-
-
-def _form_values() -> dict[str, str]:
-    return {k: v for k, v in request.form.items() if k != "csrf_token"}
 
 
 def _money_input(value) -> str:
@@ -213,16 +210,6 @@ class BillingActionsView(BaseView):
         "due_day": "change_due_day",
     }
 
-    def _refused(self, exc: DomainError, errors: dict[str, str]) -> None:
-        """Show a refusal: next to the fields at fault, or as a message at the top."""
-        field_errors = getattr(exc, "errors", None) or {}
-        errors.update(field_errors)
-        if not field_errors:
-            flash(str(exc), "danger")
-        # The difference shown travels in a hidden field: its refusal goes to the top.
-        if "expected_difference" in field_errors:
-            flash(str(field_errors["expected_difference"]), "danger")
-
     @expose("/charges/<int:charge_id>/pay", methods=["GET", "POST"])
     @has_access
     def pay(self, charge_id: int):
@@ -230,17 +217,15 @@ class BillingActionsView(BaseView):
         from app.models import Charge
 
         charge = db.session.get(Charge, charge_id) or abort(404)
-        values = {"amount": _money_input(charge.amount), "paid_on": date.today().isoformat()}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = _form_values()
-            try:
-                billing.mark_charge_paid(charge.id, values.get("amount"), values.get("paid_on"))
-            except DomainError as exc:
-                self._refused(exc, errors)
-            else:
-                flash(str(_l("Payment recorded.")), "success")
-                return redirect(finance_url(charge.customer_id))
+        values, errors, done = submit(
+            {"amount": _money_input(charge.amount), "paid_on": date.today().isoformat()},
+            lambda v: billing.mark_charge_paid(charge.id, v.get("amount"), v.get("paid_on")),
+            lambda _paid: _l("Payment recorded."),
+            lambda _paid: redirect(finance_url(charge.customer_id)),
+            keep_defaults=False,
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "billing/pay.html", charge=charge, values=values, errors=errors, **_template_context()
         )
@@ -250,22 +235,17 @@ class BillingActionsView(BaseView):
     def issue_booklet(self, contract_id: int):
         """Issue a carnê of N monthly charges for a contract."""
         contract = db.session.get(Contract, contract_id) or abort(404)
-        values = {"installments": str(DEFAULT_INSTALLMENTS), "first_month": ""}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = _form_values()
-            try:
-                booklet = billing.issue_booklet(
-                    contract.id, values.get("installments", ""), values.get("first_month")
-                )
-            except DomainError as exc:
-                self._refused(exc, errors)
-            else:
-                flash(
-                    str(_l("Payment booklet issued: %(n)s charges.", n=booklet.installments)),
-                    "success",
-                )
-                return redirect(url_for("BillingView.booklet_print", booklet_id=booklet.id))
+        values, errors, done = submit(
+            {"installments": str(DEFAULT_INSTALLMENTS), "first_month": ""},
+            lambda v: billing.issue_booklet(
+                contract.id, v.get("installments", ""), v.get("first_month")
+            ),
+            lambda booklet: _l("Payment booklet issued: %(n)s charges.", n=booklet.installments),
+            lambda booklet: redirect(url_for("BillingView.booklet_print", booklet_id=booklet.id)),
+            keep_defaults=False,
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "billing/booklet_new.html",
             contract=contract,
@@ -283,17 +263,15 @@ class BillingActionsView(BaseView):
             booklet = billing.get_booklet(booklet_id)
         except NotFoundError:
             abort(404)
-        values = {"reason": ""}
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            values = _form_values()
-            try:
-                billing.cancel_booklet(booklet.id, values.get("reason", ""))
-            except DomainError as exc:
-                self._refused(exc, errors)
-            else:
-                flash(str(_l("Payment booklet cancelled.")), "success")
-                return redirect(finance_url(booklet.contract.customer_id))
+        values, errors, done = submit(
+            {"reason": ""},
+            lambda v: billing.cancel_booklet(booklet.id, v.get("reason", "")),
+            lambda _cancelled: _l("Payment booklet cancelled."),
+            lambda _cancelled: redirect(finance_url(booklet.contract.customer_id)),
+            keep_defaults=False,
+        )
+        if done is not None:
+            return done
         return self.render_template(
             "billing/booklet_cancel.html",
             booklet=booklet,
@@ -315,7 +293,7 @@ class BillingActionsView(BaseView):
         errors: dict[str, str] = {}
         preview = None
         if request.method == "POST":
-            values = {**values, **_form_values()}
+            values = {**values, **posted()}
             try:
                 if request.form.get("go") == "confirm":
                     result = billing.change_due_day(
@@ -328,9 +306,13 @@ class BillingActionsView(BaseView):
                     return redirect(finance_url(contract.customer_id))
                 preview = billing.preview_due_day_change(contract.id, values.get("due_day", ""))
             except DomainError as exc:
-                self._refused(exc, errors)
+                refused(exc, errors)
                 if "due_day" not in errors:
-                    preview = _quiet_preview(contract.id, values.get("due_day", ""))
+                    preview = quiet(
+                        lambda: billing.preview_due_day_change(
+                            contract.id, values.get("due_day", "")
+                        )
+                    )
             if preview is not None:
                 values["expected_difference"] = str(preview.difference)
         return self.render_template(
@@ -351,14 +333,6 @@ def _due_day_message(result: billing.DueDayChangeResult):
         day=result.change.new_due_day,
         amount=billing.format_money(result.charge.amount),
     )
-
-
-def _quiet_preview(contract_id: int, due_day: str):
-    """The preview to show again after a refused confirmation, if there is one."""
-    try:
-        return billing.preview_due_day_change(contract_id, due_day)
-    except DomainError:
-        return None
 
 
 # --------------------------------------------------------------------------- registry

@@ -17,7 +17,6 @@ from app.models import (
     ChargeStatus,
     Contract,
     ContractStatus,
-    OwnershipTransfer,
     Subscription,
     TransferStatus,
 )
@@ -50,35 +49,41 @@ def _date(value: str | None, errors: dict[str, str]) -> date | None:
 
 
 def request_from_form(subscription_id: int) -> tuple[svc.TransferRequest, dict[str, str]]:
-    """Read the Trocar Titularidade form into a request (and any parse errors)."""
+    """Read the Trocar Titularidade form into a request (and any parse errors).
+
+    The form's text becomes the data :func:`app.services.transfers.request_from_data`
+    reads (ids as integers, the choices as booleans), so the screen and the API build
+    their requests alike; a date the calendar did not give is refused here, by field.
+    """
     form = request.form
     errors: dict[str, str] = {}
     new_holder = None
     to_customer_id = None
     if form.get("holder_mode") == "new":
-        new_holder = svc.NewHolder(
-            kind=form.get("new_kind", ""),
-            name=form.get("new_name", ""),
-            document=form.get("new_document", ""),
-            email=form.get("new_email") or None,
-            mobile=form.get("new_mobile") or None,
-        )
+        new_holder = {
+            "kind": form.get("new_kind", ""),
+            "name": form.get("new_name", ""),
+            "document": form.get("new_document", ""),
+            "email": form.get("new_email") or None,
+            "mobile": form.get("new_mobile") or None,
+        }
     elif (form.get("to_customer_id") or "").isdigit():
         to_customer_id = int(form["to_customer_id"])
     contract_id = form.get("main_contract_id", "")
-    return (
-        svc.TransferRequest(
-            subscription_id=subscription_id,
-            main_contract_id=int(contract_id) if contract_id.isdigit() else None,
-            transfer_on=_date(form.get("transfer_on"), errors),
-            to_customer_id=to_customer_id,
-            new_holder=new_holder,
-            cancel_booklets=_bool("cancel_booklets", False),
-            transfer_debt=_bool("transfer_debt", True),
-            carry_composition=_bool("carry_composition", True),
-        ),
-        errors,
+    transfer_on = _date(form.get("transfer_on"), errors)
+    req = svc.request_from_data(
+        {
+            "subscription_id": subscription_id,
+            "main_contract_id": int(contract_id) if contract_id.isdigit() else None,
+            "transfer_on": transfer_on.isoformat() if transfer_on else None,
+            "to_customer_id": to_customer_id,
+            "new_customer": new_holder,
+            "cancel_booklets": _bool("cancel_booklets", False),
+            "transfer_debt": _bool("transfer_debt", True),
+            "carry_composition": _bool("carry_composition", True),
+        }
     )
+    return req, errors
 
 
 class OwnershipTransferView(BaseView):
@@ -166,12 +171,9 @@ class OwnershipTransferView(BaseView):
     @expose("/scheduled", methods=["GET"])
     @has_access
     def scheduled(self):
-        transfers = db.session.scalars(
-            select(OwnershipTransfer)
-            .where(OwnershipTransfer.status == TransferStatus.SCHEDULED)
-            .order_by(OwnershipTransfer.transfer_on, OwnershipTransfer.id)
-        ).all()
-        return self.render_template("transfer/scheduled.html", transfers=transfers)
+        return self.render_template(
+            "transfer/scheduled.html", transfers=svc.scheduled_transfers()
+        )
 
     @expose("/<int:transfer_id>/cancel", methods=["POST"])
     @has_access

@@ -346,3 +346,92 @@ def test_a_combo_moves_whole(db_session, holding):
     db_session.expire_all()
     assert db_session.get(Subscription, other.id).customer_id == holding["new"].id
     assert db_session.get(Combo, combo.id).customer_id == holding["new"].id
+
+
+# --------------------------------------------------------------------------- reading a request
+
+
+def test_request_from_data_takes_the_seeds_defaults():
+    req = svc.request_from_data({"subscription_id": 7, "main_contract_id": 8})
+    assert req == svc.TransferRequest(subscription_id=7, main_contract_id=8)
+    assert (req.cancel_booklets, req.transfer_debt, req.carry_composition) == (False, True, True)
+
+
+def test_request_from_data_keeps_the_new_holder_and_the_date():
+    req = svc.request_from_data(
+        {
+            "subscription_id": 7,
+            "main_contract_id": 8,
+            "transfer_on": "2026-03-15",
+            "new_customer": {
+                "kind": "person", "name": "Cliente Novo", "document": "123",
+                "email": 42, "mobile": "(83) 99999-0000",
+            },
+            "cancel_booklets": True,
+        }
+    )
+    assert req.transfer_on == date(2026, 3, 15)
+    assert req.cancel_booklets is True
+    # A value of the wrong type is dropped, as if it were not given.
+    assert req.new_holder == svc.NewHolder(
+        kind="person", name="Cliente Novo", document="123", email=None,
+        mobile="(83) 99999-0000",
+    )
+
+
+def test_request_from_data_without_a_subscription_is_none():
+    assert svc.request_from_data({"main_contract_id": 8, "cancel_booklets": "sim"}) is None
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"subscription_id": 7, "transfer_on": 20260315}, "transfer_on"),
+        ({"subscription_id": 7, "transfer_on": "2026-02-30"}, "transfer_on"),
+        # The date is read first: a bad one is refused even without a subscription.
+        ({"transfer_on": "15/03/2026"}, "transfer_on"),
+        ({"subscription_id": "7"}, "subscription_id"),
+        ({"subscription_id": True}, "subscription_id"),
+        ({"subscription_id": 7, "main_contract_id": 8.0}, "main_contract_id"),
+        ({"subscription_id": 7, "to_customer_id": "9"}, "to_customer_id"),
+    ],
+)
+def test_request_from_data_refuses_a_bad_value_by_field(db_session, data, field):
+    with pytest.raises(svc.TransferError) as info:
+        svc.request_from_data(data)
+    assert info.value.errors == {field: str(info.value)}
+
+
+def test_request_from_data_refuses_a_choice_that_is_not_a_boolean(db_session):
+    with pytest.raises(svc.TransferError) as info:
+        svc.request_from_data({"subscription_id": 7, "transfer_debt": "sim"})
+    assert info.value.errors == {"transfer_debt": "bool"}
+    assert "transfer_debt" in str(info.value)
+
+
+def test_request_from_data_refuses_a_new_customer_that_is_not_an_object(db_session):
+    with pytest.raises(svc.TransferError) as info:
+        svc.request_from_data({"subscription_id": 7, "new_customer": "Cliente Novo"})
+    assert info.value.errors == {}
+
+
+def test_scheduled_transfers_lists_only_the_scheduled_soonest_first(db_session, holding):
+    later = svc.request_transfer(
+        _request(holding, transfer_on=TODAY + timedelta(days=5)), today=TODAY
+    )
+    other = make_customer(db_session, name="Outro Titular")
+    contract = make_contract(db_session, other, number="CT-OTHER")
+    sub = make_subscription(db_session, customer=other, contract=contract)
+    db_session.commit()
+    sooner = svc.request_transfer(
+        svc.TransferRequest(
+            subscription_id=sub.id,
+            main_contract_id=contract.id,
+            to_customer_id=holding["new"].id,
+            transfer_on=TODAY + timedelta(days=2),
+        ),
+        today=TODAY,
+    )
+    assert [t.id for t in svc.scheduled_transfers()] == [sooner.id, later.id]
+    svc.cancel_transfer(sooner.id, today=TODAY)
+    assert [t.id for t in svc.scheduled_transfers()] == [later.id]

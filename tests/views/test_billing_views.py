@@ -145,6 +145,17 @@ def test_a_bad_payment_is_refused_in_portuguese_and_nothing_written(login_as, db
     assert db_session.get(Charge, charge.id).status == ChargeStatus.OPEN
 
 
+def test_a_payment_posted_without_its_date_is_refused_not_dated_today(login_as, db_session):
+    contract, _sub = billed_contract(db_session)
+    charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
+    response = login_as("financeiro").post(
+        f"/billing/actions/charges/{charge.id}/pay", data={"amount": "99,90"}
+    )
+    assert response.status_code == 200  # the form again, with the date asked for
+    db_session.expire_all()
+    assert db_session.get(Charge, charge.id).status == ChargeStatus.OPEN
+
+
 def test_paying_a_cancelled_charge_is_refused(login_as, db_session):
     contract, _sub = billed_contract(db_session)
     charge = billing.generate_monthly_charge(contract.id, MARCH_2024).charge
