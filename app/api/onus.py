@@ -21,11 +21,11 @@ from app.security import permissions as p
 from app.services import onus as svc
 from app.services.audit import current_actor
 from app.services.errors import NotFoundError
-from app.views.onus import job_json
+from app.views.labels import enum_label
 
 
 def _accepted(api: BaseApi, job: OnuProvisioning):
-    return api.response(202, id=job.id, result=job_json(job))
+    return api.response(202, id=job.id, result=svc.job_payload(job, label=enum_label))
 
 
 class OnuActionsApi(ActionApi):
@@ -327,7 +327,7 @@ class OnuStatusApi(BaseApi):
         job = db.session.get(OnuProvisioning, provisioning_id)
         if job is None:
             return self.response_404()
-        return self.response(200, result=job_json(job))
+        return self.response(200, result=svc.job_payload(job, label=enum_label))
 
     @expose("/<int:onu_id>", methods=["GET"])
     @protect()

@@ -1087,10 +1087,16 @@ def read_status(onu_id: int) -> OnuStatusReport:
 # --------------------------------------------------------------------------- running jobs
 
 
-def job_payload(job: OnuProvisioning) -> dict[str, Any]:
-    """What the live status (screen and API) shows of a job; never a secret."""
+def job_payload(job: OnuProvisioning,
+                label: Callable[[Any], str] | None = None) -> dict[str, Any]:
+    """What the live status (screen and API) shows of a job; never a secret.
+
+    With ``label`` (the screens' and API's ``enum_label``), the status, the action and
+    the ONU's state also come as ``status_label``, ``action_label`` and
+    ``onu_state_label`` in the user's language.
+    """
     onu = job.onu
-    return {
+    payload = {
         "id": job.id,
         "onu_id": job.onu_id,
         "action": job.action.value,
@@ -1103,6 +1109,11 @@ def job_payload(job: OnuProvisioning) -> dict[str, Any]:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }
+    if label is not None:
+        payload["status_label"] = label(job.status)
+        payload["action_label"] = label(job.action)
+        payload["onu_state_label"] = label(onu.state if onu else None)
+    return payload
 
 
 def claim_job(provisioning_id: int) -> OnuProvisioning | None:
@@ -1236,29 +1247,37 @@ def _run_provision(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
             problems="; ".join(check.problems)))
 
 
-def _run_wifi(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
-    wifi = WifiSettings(onu.ssid_24, onu.wpa2_key_24, onu.ssid_5, onu.wpa2_key_5)
+def _run_command(job: OnuProvisioning, olt: Olt, command: Callable[[OltDriver], ApplyResult],
+                 done_message: str) -> None:
+    """Send one command to ``olt`` for ``job`` and record how it ended.
+
+    For commands that leave nothing to read back (Wi-Fi, reboot): a refusal by the device
+    ends the job ``failed`` with the device's message, else it ends ``done`` with
+    ``done_message``. The refusal is handled inside the session, so a kept session is
+    lent to the next job.
+    """
     with olt_session(olt) as device:
         try:
-            result = device.set_wifi(onu.frame, onu.slot, onu.port, onu.onu_index, wifi)
+            result = command(device)
         except DeviceCommandError as exc:
             _append_output(job, exc.result)
             _finish(job, JobStatus.FAILED, str(exc))
             return
     _append_output(job, result)
-    _finish(job, JobStatus.DONE, _("Wi-Fi settings sent to the ONU."))
+    _finish(job, JobStatus.DONE, done_message)
+
+
+def _run_wifi(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
+    wifi = WifiSettings(onu.ssid_24, onu.wpa2_key_24, onu.ssid_5, onu.wpa2_key_5)
+    _run_command(job, olt,
+                 lambda device: device.set_wifi(onu.frame, onu.slot, onu.port, onu.onu_index, wifi),
+                 _("Wi-Fi settings sent to the ONU."))
 
 
 def _run_reboot(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:
-    with olt_session(olt) as device:
-        try:
-            result = device.reboot(onu.frame, onu.slot, onu.port, onu.onu_index)
-        except DeviceCommandError as exc:
-            _append_output(job, exc.result)
-            _finish(job, JobStatus.FAILED, str(exc))
-            return
-    _append_output(job, result)
-    _finish(job, JobStatus.DONE, _("The ONU is rebooting."))
+    _run_command(job, olt,
+                 lambda device: device.reboot(onu.frame, onu.slot, onu.port, onu.onu_index),
+                 _("The ONU is rebooting."))
 
 
 def _run_delete(job: OnuProvisioning, onu: Onu, olt: Olt) -> None:

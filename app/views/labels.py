@@ -164,6 +164,19 @@ ENUM_LABELS = {
         "cancelled": _l("Cancelled"),
         "transferred": _l("Transferred"),
     },
+    "JobStatus": {
+        "queued": _l("Queued"),
+        "running": _l("Running"),
+        "done": _l("Done"),
+        "failed": _l("Failed"),
+        "partial": _l("Partial"),
+    },
+    "OnuAction": {
+        "provision": _l("Provisioning"),
+        "wifi": _l("Wi-Fi change"),
+        "reboot": _l("Reboot"),
+        "delete": _l("Deletion"),
+    },
 }
 
 

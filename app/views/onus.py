@@ -40,7 +40,7 @@ from app.services import onus as svc
 from app.services.audit import current_actor
 from app.services.errors import DomainError
 from app.views.customer_page import user_can
-from app.views.labels import enum_label
+from app.views.labels import ENUM_LABELS, enum_label
 from app.views.registry import (
     SubscriptionAction,
     SubscriptionSection,
@@ -52,34 +52,12 @@ LINK_ONU = (p.can("link_onu"), p.SUBSCRIPTION_ACTIONS)
 MANAGE_ONU = (p.can("manage_onu"), p.SUBSCRIPTION_ACTIONS)
 READ_ONU = (p.CAN_READ, p.ONU)
 
-JOB_STATUS_LABELS = {
-    "queued": _l("Queued"),
-    "running": _l("Running"),
-    "done": _l("Done"),
-    "failed": _l("Failed"),
-    "partial": _l("Partial"),
-}
-JOB_ACTION_LABELS = {
-    "provision": _l("Provisioning"),
-    "wifi": _l("Wi-Fi change"),
-    "reboot": _l("Reboot"),
-    "delete": _l("Deletion"),
-}
 CONNECTION_TYPES = [(kind.value, enum_label(kind)) for kind in ConnectionType]
 LINK_FIELDS = ("olt_id", "frame", "slot", "port", "serial", "model", "connection_type", "vlan",
                "pppoe_login", "pppoe_password", "static_ip", "static_mask", "static_gateway")
 WIFI_FIELDS = ("ssid_24", "key_24", "ssid_5", "key_5")
 CHOSEN_ONU_FIELDS = ("olt_id", "frame", "slot", "port", "serial", "model")
 STEPS = {1: _l("Search ONU"), 2: _l("Connection type"), 3: _l("Confirm")}
-
-
-def job_json(job: OnuProvisioning) -> dict[str, Any]:
-    """A job's live status with translated labels (no secrets: commands are masked)."""
-    payload = svc.job_payload(job)
-    payload["status_label"] = str(JOB_STATUS_LABELS[payload["status"]])
-    payload["action_label"] = str(JOB_ACTION_LABELS[payload["action"]])
-    payload["onu_state_label"] = enum_label(job.onu.state) if job.onu else ""
-    return payload
 
 
 def _plans_tab(subscription: Subscription | None, customer_id: int | None = None):
@@ -372,7 +350,7 @@ class OnuStatusView(BaseView):
         job = db.session.get(OnuProvisioning, provisioning_id)
         if job is None:
             return jsonify({"message": str(_l("ONU job not found."))}), 404
-        response = jsonify(job_json(job))
+        response = jsonify(svc.job_payload(job, label=enum_label))
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -391,8 +369,8 @@ def render_onu_section(subscription: Subscription) -> str:
         items=items,
         can_manage=user_can(MANAGE_ONU),
         can_link=user_can(LINK_ONU),
-        job_status_labels=JOB_STATUS_LABELS,
-        job_action_labels=JOB_ACTION_LABELS,
+        job_status_labels=ENUM_LABELS["JobStatus"],
+        job_action_labels=ENUM_LABELS["OnuAction"],
         enum_label=enum_label,
     )
 

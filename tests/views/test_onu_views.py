@@ -11,9 +11,10 @@ import pytest
 from flask_babel import gettext
 
 from app.jobs.onus import run_onu_job, wait_for_background_jobs
-from app.models import JobStatus, OnuProvisioning, OnuState
+from app.models import JobStatus, OnuAction, OnuProvisioning, OnuState
 from app.models import system as sysvars
 from app.services import onus as svc
+from app.views.labels import enum_label
 from tests.conftest import PASSWORD
 from tests.support.onus import HUAWEI_SERIALS, fresh, link_data, onus_on, set_variable
 
@@ -138,6 +139,21 @@ def test_an_olt_that_cannot_be_read_is_said_so(login_as, network, make_plan_for)
 
 
 # --------------------------------------------------------------------------- section, status
+
+
+def test_job_labels_read_the_same_on_screen_and_api(app, network, make_plan_for, manual_jobs):
+    with app.test_request_context():
+        assert {s.value: enum_label(s) for s in JobStatus} == {
+            "queued": gettext("Queued"), "running": gettext("Running"), "done": gettext("Done"),
+            "failed": gettext("Failed"), "partial": gettext("Partial")}
+        assert {a.value: enum_label(a) for a in OnuAction} == {
+            "provision": gettext("Provisioning"), "wifi": gettext("Wi-Fi change"),
+            "reboot": gettext("Reboot"), "delete": gettext("Deletion")}
+        job = svc.link_onu(make_plan_for().id, link_data(network, "huawei"))
+        payload = svc.job_payload(job, label=enum_label)  # screen and API alike
+        assert list(payload)[-3:] == ["status_label", "action_label", "onu_state_label"]
+        assert payload["action_label"] == gettext("Provisioning")
+        assert payload["onu_state_label"] == enum_label(job.onu.state)
 
 
 def test_live_status_json_has_no_secrets(login_as, network, make_plan_for, manual_jobs,
