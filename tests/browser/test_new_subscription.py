@@ -109,3 +109,36 @@ def test_context_menu_follows_the_role(page_as, live_server, db_session, catalog
     page.keyboard.press("Escape")
     page.locator(".plan-actions .dropdown-toggle").first.click()
     assert page.locator(".plan-actions.open a[data-action=change_plan]").is_visible()
+
+
+def test_the_menu_button_opens_the_menu_under_it_after_a_right_click(
+    page_as, live_server, db_session, catalogue  # noqa: F811 - the fixture
+):
+    from app.services.subscriptions import create_subscription
+    from tests.services.test_subscriptions import wizard_data
+
+    customer = make_customer(db_session)
+    db_session.commit()
+    create_subscription(customer.id, wizard_data(catalogue))
+    page = page_as("suporte")
+    page.goto(f"{live_server}/customers/{customer.id}/?tab=planos")
+    toggle = page.locator(".plan-actions .dropdown-toggle").first
+    menu = page.locator(".plan-actions .context-menu").first
+
+    for leave in ("Escape", "button"):
+        page.locator(".plan-node").first.click(button="right", position={"x": 5, "y": 5})
+        page.locator(".plan-actions.open .context-menu").wait_for()
+        assert menu.evaluate("m => m.style.position") == "fixed"  # at the pointer
+        if leave == "Escape":
+            page.keyboard.press("Escape")
+        else:
+            toggle.click()  # the button closes the menu the right-click opened
+            page.locator(".plan-actions.open").wait_for(state="detached")
+        toggle.click()
+        page.locator(".plan-actions.open .context-menu").wait_for()
+        # Under its button again, not where the pointer was.
+        assert menu.evaluate("m => m.style.position") == ""
+        below = menu.bounding_box()["y"] >= toggle.bounding_box()["y"]
+        assert below, leave
+        page.mouse.click(1, 1)  # a click elsewhere closes it
+        page.locator(".plan-actions.open").wait_for(state="detached")

@@ -164,12 +164,26 @@
   /* ---------------------------------------------------------------- context menu */
   var openMenu = null;
   function closeMenu() {
-    if (openMenu) { openMenu.classList.remove("open"); openMenu.style.cssText = ""; openMenu = null; }
+    if (!openMenu) return;
+    openMenu.classList.remove("open");
+    // The right-click put the menu itself at the pointer: back under its button.
+    var placed = openMenu.querySelector(".context-menu");
+    if (placed) placed.style.cssText = "";
+    openMenu = null;
   }
   document.querySelectorAll(".plan-node").forEach(function (node) {
     var dropdown = node.querySelector(".plan-actions");
     if (!dropdown) return;
     var menu = dropdown.querySelector(".context-menu");
+    var toggle = dropdown.querySelector(".dropdown-toggle");
+    if (toggle) {
+      // The menu button opens (or closes) the menu under itself, wherever a right-click
+      // had put it; Bootstrap's own handler runs after this one.
+      toggle.addEventListener("click", function () {
+        menu.style.cssText = "";
+        if (openMenu === dropdown) openMenu = null;
+      });
+    }
     node.addEventListener("contextmenu", function (e) {
       e.preventDefault();
       closeMenu();
