@@ -119,6 +119,10 @@ class PanelAuthDBView(AuthDBView):
             if outcome is two_factor.CodeCheck.ACCEPTED:
                 start_session(user)  # a new session: the pending login goes with the old
                 return redirect(safe_next_url(pending.get("next")))
+            if outcome is two_factor.CodeCheck.BLOCKED:
+                session.pop(PENDING_KEY, None)
+                flash(str(two_factor.ACCOUNT_BLOCKED), "warning")
+                return redirect(self.appbuilder.get_url_for_login)
             if outcome is two_factor.CodeCheck.TOO_MANY:
                 session.pop(PENDING_KEY, None)
                 flash(str(_l("Too many wrong codes. Log in again.")), "warning")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import hmac
+import logging
 import time
 from collections.abc import Callable
 
@@ -37,6 +38,19 @@ DRIFT_STEPS = 1
 CODE_DIGITS = 6
 
 WRONG_CODE = _l("Wrong or expired code. Type the code your authenticator app shows now.")
+ACCOUNT_BLOCKED = _l(
+    "Too many wrong codes for this account. Wait a while and log in again."
+)
+
+# Wrong codes one account may receive, browser and API together, before its second step
+# is refused for the rest of the window (app setting TOTP_WRONG_CODE_LIMIT). The count
+# of a pending login lives in the user's cookie and ends with it; this one lives in the
+# rate limiter's storage (Redis when configured), where replaying an older cookie or
+# typing the password again does not reset it. At 10 an hour, guessing a 6-digit code
+# takes years; the owner of the account waits at most an hour.
+WRONG_CODE_LIMIT = "10 per hour"
+
+log = logging.getLogger(__name__)
 
 # A pending login (password right, code not yet typed) waits this long for the code...
 PENDING_SECONDS = 300
@@ -162,16 +176,57 @@ def reset(user_id: int) -> bool:
     return True
 
 
+def _wrong_code_window():
+    """The rate limiter and the window of wrong codes; None when rate limiting is off
+    (``RATELIMIT_ENABLED=False``, as for the login's own limit)."""
+    from limits import parse
+
+    extension = current_app.appbuilder.sm.limiter
+    if not getattr(extension, "enabled", False):
+        return None
+    window = parse(current_app.config.get("TOTP_WRONG_CODE_LIMIT", WRONG_CODE_LIMIT))
+    return extension.limiter, window
+
+
+def codes_blocked(user) -> bool:
+    """Whether ``user`` received too many wrong codes lately: no code is checked then."""
+    counting = _wrong_code_window()
+    if counting is None:
+        return False
+    limiter, window = counting
+    return not limiter.test(window, "totp-wrong-code", str(user.id))
+
+
+def _note_wrong_code(user) -> None:
+    counting = _wrong_code_window()
+    if counting is None:
+        return
+    limiter, window = counting
+    if not limiter.hit(window, "totp-wrong-code", str(user.id)):
+        log.warning("two-step verification of user %s blocked: too many wrong codes", user.id)
+
+
+def _check_code(user, code) -> bool:
+    """Check and spend a login code, counting a wrong one against the account."""
+    if isinstance(code, str) and verify_code(user, code):
+        return True
+    _note_wrong_code(user)
+    return False
+
+
 def second_factor_passed(user, code: object) -> bool:
     """Whether a one-request login (the API's) of ``user`` passes the second factor.
 
     True for an account without a second factor; otherwise ``code`` must be a current,
     unspent code of the account, and it is spent. Anything but a string (a JSON number,
-    a list) is a wrong code.
+    a list) is a wrong code. An account with too many wrong codes lately
+    (:data:`WRONG_CODE_LIMIT`) is refused without looking at the code.
     """
     if not is_enabled(user):
         return True
-    return isinstance(code, str) and verify_code(user, code)
+    if codes_blocked(user):
+        return False
+    return _check_code(user, code)
 
 
 def start_pending_login(user, next_url: str, now: float) -> dict:
@@ -219,6 +274,7 @@ class CodeCheck(enum.Enum):
     ACCEPTED = "accepted"  # the code was right and is spent: complete the login
     WRONG = "wrong"  # a wrong code, under the limit: keep the record and ask again
     TOO_MANY = "too_many"  # the limit of wrong codes was reached: forget the record
+    BLOCKED = "blocked"  # the account had too many wrong codes lately: forget the record
 
 
 def check_pending_code(user, pending: dict, code: str | None) -> CodeCheck:
@@ -229,10 +285,16 @@ def check_pending_code(user, pending: dict, code: str | None) -> CodeCheck:
     :attr:`CodeCheck.TOO_MANY` it forgets it. On :attr:`CodeCheck.ACCEPTED` the login
     is complete: the caller logs the user in and goes to ``pending["next"]``.
 
-    ``user`` must come from :func:`pending_login_user` for this same record.
+    ``user`` must come from :func:`pending_login_user` for this same record. An account
+    with too many wrong codes lately, in any login (:data:`WRONG_CODE_LIMIT`), gets
+    :attr:`CodeCheck.BLOCKED` without its code being looked at.
     """
-    if verify_code(user, code):
+    if codes_blocked(user):
+        return CodeCheck.BLOCKED
+    if _check_code(user, code):
         return CodeCheck.ACCEPTED
+    if codes_blocked(user):
+        return CodeCheck.BLOCKED
     pending["tries"] = pending.get("tries", 0) + 1
     if pending["tries"] >= PENDING_TRIES:
         return CodeCheck.TOO_MANY

@@ -245,3 +245,55 @@ def test_service_one_request_login_needs_the_code_only_when_on(app, totp_admin):
         assert not two_factor.second_factor_passed(user, int(code))
         assert two_factor.second_factor_passed(user, code)
         assert not two_factor.second_factor_passed(user, code)  # spent
+
+
+def _wrong_code(secret: str) -> str:
+    """A code no step near now accepts."""
+    totp = pyotp.TOTP(secret)
+    near = {totp.at(time.time() + shift) for shift in (-60, -30, 0, 30, 60)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
+
+
+def test_an_account_with_too_many_wrong_codes_refuses_even_the_right_one(make_app, totp_admin):
+    username, secret = totp_admin
+    limited = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                       AUTH_RATE_LIMIT="1000 per second", TOTP_WRONG_CODE_LIMIT="4 per hour")
+    client = limited.test_client()
+    wrong = _wrong_code(secret)
+    body = {"username": username, "password": PASSWORD, "provider": "db"}
+    # Two wrong codes at the screen, two through the API: under each login's own
+    # limit, but four for the account.
+    _password_step(client, username)
+    for _ in range(2):
+        assert client.post("/login/totp", data={"code": wrong}).status_code == 200
+    for _ in range(2):
+        assert client.post("/api/v1/security/login",
+                           json={**body, "totp": wrong}).status_code == 401
+
+    # A fresh login (or a replayed cookie) does not reset the account's count.
+    fresh = limited.test_client()
+    _password_step(fresh, username)
+    response = fresh.post("/login/totp", data={"code": current_code(secret)})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login/")
+    assert message(limited, "Too many wrong codes for this account. Wait a while and log "
+                            "in again.") in flashed(fresh.get("/login/").get_data(as_text=True))
+    assert _sent_to_login_page(fresh.get(PROTECTED))
+    assert fresh.post("/api/v1/security/login",
+                      json={**body, "totp": current_code(secret)}).status_code == 401
+    # The right code was not even looked at: still unspent, it works once the window
+    # has passed (here: the limiter's storage emptied).
+    with limited.app_context():
+        limited.appbuilder.sm.limiter.reset()
+    again = limited.test_client()
+    _password_step(again, username)
+    assert _sent_to_login_page(again.post("/login/totp", data={"code": current_code(secret)})) \
+        is False
+
+    # Other accounts are not affected.
+    other = limited.test_client()
+    assert login(other, "suporte").status_code == 302
+    assert other.get(PROTECTED).status_code == 200
+
+
+def _sent_to_login_page(response) -> bool:
+    return response.status_code == 302 and "/login/" in response.headers["Location"]
