@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import string
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -122,7 +123,14 @@ def run_due_command(every: int | None) -> None:
         for area, count in run_due_work().items():
             click.echo(f"{area}: {count}")
         return
-    run_due_work_every(every)
+    def report(done: dict[str, int]) -> None:
+        # The log of make run: a line when a round did something.
+        if any(done.values()):
+            moment = datetime.now().astimezone().isoformat(timespec="seconds")
+            click.echo(f"{moment} " + ", ".join(f"{area}: {n}" for area, n in done.items()))
+
+    click.echo(f"Sweeping due work every {every} s.")
+    run_due_work_every(every, report=report)
 
 
 def register_cli(app: Flask) -> None:

@@ -64,20 +64,27 @@ def run_due_work() -> dict[str, int]:
     return done
 
 
-def run_due_work_every(interval: float, stop: threading.Event | None = None) -> None:
+def run_due_work_every(
+    interval: float,
+    stop: threading.Event | None = None,
+    report: Callable[[dict[str, int]], None] | None = None,
+) -> None:
     """Sweep now and then every ``interval`` seconds until ``stop`` is set.
 
     The loop of ``flask panel run-due --every``: one process per install, not a thread
     in every web process (each gunicorn worker and ``flask`` command would start its
-    own). Runs inside the current app context, a fresh session per round.
+    own). Runs inside the current app context, a fresh session per round; ``report``
+    receives what each round did.
     """
     from app.extensions import db
 
     stop = stop or threading.Event()
     while True:
         try:
-            run_due_work()
+            done = run_due_work()
         finally:
             db.session.remove()
+        if report is not None:
+            report(done)
         if stop.wait(interval):
             return

@@ -31,11 +31,13 @@ def test_every_sweeps_again_until_stopped_and_outlives_a_failing_area(
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(due, "SWEEPS", [failing, counting])
+    reported: list[dict[str, int]] = []
 
-    due.run_due_work_every(0.01, stop)
+    due.run_due_work_every(0.01, stop, report=reported.append)
 
     # Three rounds: the failing area did not stop the loop nor the area after it.
     assert len(rounds) == 3
+    assert reported == [{"counting": 1}] * 3
 
 
 def test_the_interval_must_be_a_positive_number_of_seconds(app):
