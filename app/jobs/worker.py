@@ -10,7 +10,8 @@ worker itself instead, as RQ's ``SimpleWorker`` runs every job: a horse dies wit
 job, and with it the SSH session to the OLT, so each job would log in again (about half
 a second, the time of several commands). In the worker the session outlives the job
 and the next job on that OLT starts at its first command
-(:mod:`app.drivers.olt.sessions`; ``OLT_SESSION_IDLE`` seconds of idleness at most).
+(:mod:`app.drivers.olt.sessions`); a session idle for ``OLT_SESSION_IDLE`` seconds is
+logged out by a reaper thread, so it does not keep one of the OLT's VTY lines.
 RQ's job timeout still applies: it is an alarm signal in the process running the job.
 Run it with::
 
@@ -19,8 +20,13 @@ Run it with::
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from rq.worker import Worker, WorkerStatus
 from rq.worker.worker_classes import SimpleWorker
+
+logger = logging.getLogger(__name__)
 
 
 class PanelWorker(Worker):
@@ -43,7 +49,15 @@ class PanelWorker(Worker):
             for engine in db.engines.values():
                 engine.dispose()
         self.in_process_queues = frozenset({app.config.get("ONU_JOB_QUEUE", "network")})
-        keep_olt_sessions(float(app.config["OLT_SESSION_IDLE"]))
+        idle = float(app.config["OLT_SESSION_IDLE"])
+        pool = keep_olt_sessions(idle)
+        # Sessions left idle are logged out while the worker waits for jobs, not only
+        # when the next job for their OLT comes (see SessionPool.close_idle).
+        self._stop_reaper = threading.Event()
+        threading.Thread(
+            target=_reap_idle_sessions, args=(pool, max(idle / 2, 1.0), self._stop_reaper),
+            name="olt-session-reaper", daemon=True,
+        ).start()
 
     def execute_job(self, job, queue) -> None:
         """Fork a horse for the job, or run it here when its queue keeps sessions."""
@@ -84,4 +98,14 @@ class PanelWorker(Worker):
         super().teardown()
         pool = kept_olt_sessions()
         if pool is not None and not self.is_horse:
+            self._stop_reaper.set()
             pool.close_all()
+
+
+def _reap_idle_sessions(pool, every: float, stop: threading.Event) -> None:
+    """Close the pool's sessions that stayed idle too long, every ``every`` seconds."""
+    while not stop.wait(every):
+        try:
+            pool.close_idle()
+        except Exception:  # noqa: BLE001 - a failed logout must not end the reaping
+            logger.exception("closing idle OLT sessions failed")

@@ -74,14 +74,32 @@ class SessionPool:
         for driver in drivers:
             driver.close()
 
+    def close_idle(self) -> int:
+        """Log out of the kept sessions idle for ``idle_timeout`` or more; returns how many.
+
+        Run now and then while the process waits for work (the worker's reaper thread):
+        a session nobody will lend again must not hold one of the OLT's few VTY lines
+        (the NOC's own logins need them) until the OLT's idle logout.
+        """
+        now = time.monotonic()
+        with self._lock:
+            stale = [key for key, (_, since) in self._idle.items()
+                     if now - since >= self.idle_timeout]
+            drivers = [self._idle.pop(key)[0] for key in stale]
+        for driver in drivers:
+            driver.close()
+        return len(drivers)
+
     def forget(self) -> None:
         """Drop every kept session without logging out.
 
         For a forked child: the sessions belong to the parent, whose SSH threads did
-        not come along; closing them here would cut the parent's sessions.
+        not come along; closing them here would cut the parent's sessions. The lock is
+        made anew, not taken: another thread of the parent may have held it at the fork,
+        and only the forking thread exists in the child.
         """
-        with self._lock:
-            self._idle.clear()
+        self._lock = threading.Lock()
+        self._idle = {}
 
     def _take(self, key: Hashable) -> OltDriver | None:
         with self._lock:

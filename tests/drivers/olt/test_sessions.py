@@ -133,3 +133,70 @@ def test_forget_leaves_the_sessions_open_for_their_owner(sim, connect):
         assert first.is_open
     finally:
         first.close()
+
+
+def test_close_idle_logs_out_only_the_sessions_idle_too_long(sim, connect):
+    pool = SessionPool(idle_timeout=0.3)
+    try:
+        with pool.session("old", connect) as old:
+            old.discover_unprovisioned()
+        time.sleep(0.4)
+        with pool.session("new", connect) as new:
+            new.discover_unprovisioned()
+        assert pool.close_idle() == 1
+        assert not old.is_open and new.is_open
+        assert len(pool) == 1
+        time.sleep(0.2)
+        closed = [s for s in sim.log.sessions.values() if s.closed_at is not None]
+        assert len(closed) == 1  # the OLT saw the old session log out
+    finally:
+        pool.close_all()
+
+
+def test_forget_in_a_forked_child_does_not_wait_for_a_lock_another_thread_held(sim, connect):
+    import threading
+
+    pool = SessionPool(idle_timeout=60)
+    with pool.session("olt-1", connect) as first:
+        first.discover_unprovisioned()
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with pool._lock:
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+        pool.forget()  # as the child does, whose copy of the lock may be held forever
+        assert len(pool) == 0
+    finally:
+        release.set()
+        holder.join(5)
+        first.close()
+
+
+def test_the_worker_reaper_logs_idle_sessions_out_while_the_worker_waits(sim, connect):
+    import threading
+
+    from app.jobs.worker import _reap_idle_sessions
+
+    pool = SessionPool(idle_timeout=0.2)
+    stop = threading.Event()
+    reaper = threading.Thread(target=_reap_idle_sessions, args=(pool, 0.05, stop))
+    reaper.start()
+    try:
+        with pool.session("olt-1", connect) as first:
+            first.discover_unprovisioned()
+        deadline = time.monotonic() + 5
+        while first.is_open and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not first.is_open and len(pool) == 0
+    finally:
+        stop.set()
+        reaper.join(5)
+        pool.close_all()
+    assert not reaper.is_alive()
