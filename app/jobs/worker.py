@@ -5,13 +5,14 @@ and builds its Flask app from scratch (seconds of CPU per job, longer than a who
 provisioning); forked from a worker that built it already, a horse starts at once and
 shares the parent's memory pages.
 
-Jobs of the ``network`` queue (ONU provisioning, Wi-Fi, reboot, delete) run in the
-worker itself instead, as RQ's ``SimpleWorker`` runs every job: a horse dies with its
-job, and with it the SSH session to the OLT, so each job would log in again (about half
-a second, the time of several commands). In the worker the session outlives the job
-and the next job on that OLT starts at its first command
-(:mod:`app.drivers.olt.sessions`); a session idle for ``OLT_SESSION_IDLE`` seconds is
-logged out by a reaper thread, so it does not keep one of the OLT's VTY lines.
+Jobs of the ``network`` queue (ONU provisioning, Wi-Fi, reboot, delete, and the RADIUS
+CoA/Disconnect jobs, which share that queue by default) run in the worker itself
+instead, as RQ's ``SimpleWorker`` runs every job: a horse dies with its job, and with
+it the SSH session to the OLT, so each job would log in again (about half a second,
+the time of several commands). In the worker the session outlives the job and the
+next job on that OLT starts at its first command (:mod:`app.drivers.olt.sessions`); a
+session idle for ``OLT_SESSION_IDLE`` seconds is logged out by a reaper thread, so it
+does not keep one of the OLT's VTY lines.
 RQ's job timeout still applies: it is an alarm signal in the process running the job.
 Run it with::
 
@@ -67,6 +68,21 @@ class PanelWorker(Worker):
         self.prepare_execution(job)
         self.perform_job(job, queue)
         self.set_state(WorkerStatus.IDLE)
+
+    def kill_horse(self, sig=None) -> None:
+        """Kill the work-horse, if there is one.
+
+        A job running in this process has none, and RQ's kill of "horse 0" would be
+        the worker's own process group (a stop-job command from a dashboard, say):
+        such a job is left to end, or to its timeout.
+        """
+        if not self.horse_pid:
+            self.log.warning("stop requested for a job running in the worker: not killed")
+            return
+        if sig is None:
+            super().kill_horse()
+        else:
+            super().kill_horse(sig)
 
     def get_heartbeat_ttl(self, job) -> int:
         # While a job runs in this process nobody beats the worker's heart: the key

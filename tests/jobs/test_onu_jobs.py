@@ -548,3 +548,24 @@ def test_the_panel_worker_keeps_one_olt_session_across_jobs_and_still_forks_the_
     assert all(s.closed_at is not None for s in sim.log.sessions.values())
     # The other queue's job ran in a forked horse, with database connections of its own.
     assert db_session.query(SystemVariable).filter_by(code="TESTE_JOB").one().value == "num-filho"
+
+
+def test_a_stop_request_for_a_job_running_in_the_worker_kills_nothing(
+        make_app, app, monkeypatch):
+    connection = _redis_or_skip()
+    from rq import Queue
+
+    from app.jobs.worker import PanelWorker
+
+    monkeypatch.setattr(svc, "_sessions", None)
+    killed = []
+    monkeypatch.setattr(os, "killpg", lambda *args: killed.append(args))
+    jobs_package._worker_app = make_app(**{**ONU_SETTINGS, "REDIS_URL": REDIS_URL})
+    try:
+        worker = PanelWorker([Queue(f"test-stop-{uuid.uuid4().hex[:6]}", connection=connection)],
+                             connection=connection)
+        worker.kill_horse()  # no horse: a job of the network queue runs in the worker
+    finally:
+        jobs_package._worker_app = None
+        worker._stop_reaper.set()
+    assert killed == []

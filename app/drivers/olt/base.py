@@ -577,18 +577,37 @@ class OltDriver(ABC):
     def _leave_config_lines(self) -> list[str]:
         """Lines that bring a session from any config mode back to privileged mode."""
 
+    def _no_log_maps(self) -> list[dict]:
+        """netmiko's maps of values to mask (log filter, session log) of this session."""
+        maps = []
+        for holder in (getattr(self._conn, "_secrets_filter", None),
+                       getattr(self._conn, "session_log", None)):
+            no_log = getattr(holder, "no_log", None)
+            if isinstance(no_log, dict):
+                maps.append(no_log)
+        return maps
+
     def _register_secrets(self, secrets: Iterable[str]) -> None:
         """Mask these values in netmiko's log filter and session log from now on."""
         for secret in secrets:
             if not secret or secret in self._secrets:
                 continue
             self._secrets.add(secret)
-            key = f"secret{len(self._secrets)}"
-            for holder in (getattr(self._conn, "_secrets_filter", None),
-                           getattr(self._conn, "session_log", None)):
-                no_log = getattr(holder, "no_log", None)
-                if isinstance(no_log, dict):
-                    no_log[key] = secret
+            key = f"panel-secret-{len(self._secrets)}"
+            for no_log in self._no_log_maps():
+                no_log[key] = secret
+
+    def forget_secrets(self) -> None:
+        """Drop the PPPoE passwords and Wi-Fi keys earlier work registered for masking.
+
+        A session kept for the next job (:mod:`app.drivers.olt.sessions`) must not carry
+        every customer's secrets it ever masked, in memory for hours; the login
+        password stays masked.
+        """
+        self._secrets = {self._password} if self._password else set()
+        for no_log in self._no_log_maps():
+            for key in [k for k in no_log if str(k).startswith("panel-secret-")]:
+                del no_log[key]
 
     def _send(self, command: str) -> str:
         """Send one line and return the answer without echo and prompt.

@@ -25,6 +25,9 @@ from app.drivers.olt.base import OltDriver
 
 logger = logging.getLogger(__name__)
 
+# Sessions a forked child inherited and must neither use nor free (see SessionPool.forget).
+_INHERITED: list[dict] = []
+
 
 class SessionPool:
     """Open OLT sessions of one process, at most one idle session per key.
@@ -94,10 +97,15 @@ class SessionPool:
         """Drop every kept session without logging out.
 
         For a forked child: the sessions belong to the parent, whose SSH threads did
-        not come along; closing them here would cut the parent's sessions. The lock is
+        not come along; closing (or freeing) them here would cut the parent's
+        sessions. The lock is
         made anew, not taken: another thread of the parent may have held it at the fork,
         and only the forking thread exists in the child.
         """
+        # Freed, a driver's SSH channel would send its close through the parent's
+        # connection (paramiko closes channels on garbage collection), cutting the
+        # parent's session: the child keeps them referenced until it exits.
+        _INHERITED.append(self._idle)
         self._lock = threading.Lock()
         self._idle = {}
 
@@ -117,6 +125,7 @@ class SessionPool:
         if not driver.is_open:
             driver.close()
             return
+        driver.forget_secrets()
         with self._lock:
             extra = self._idle.get(key)
             self._idle[key] = (driver, time.monotonic())

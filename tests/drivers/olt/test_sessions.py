@@ -200,3 +200,34 @@ def test_the_worker_reaper_logs_idle_sessions_out_while_the_worker_waits(sim, co
         reaper.join(5)
         pool.close_all()
     assert not reaper.is_alive()
+
+
+def test_a_session_given_back_forgets_the_secrets_of_the_job(sim, connect):
+    pool = SessionPool(idle_timeout=60)
+    try:
+        with pool.session("olt-1", connect) as driver:
+            driver._register_secrets(["S3nh@DoCliente", "chave-wifi-1"])
+            masked = [m for m in driver._no_log_maps() if "S3nh@DoCliente" in m.values()]
+            assert masked  # masked in netmiko's logs while the job runs
+        assert driver._secrets == {sim.password}
+        assert all("S3nh@DoCliente" not in m.values() for m in driver._no_log_maps())
+        assert all(sim.password in m.values() for m in driver._no_log_maps())
+    finally:
+        pool.close_all()
+
+
+def test_forget_keeps_the_parent_sessions_referenced(sim, connect):
+    from app.drivers.olt import sessions
+
+    pool = SessionPool(idle_timeout=60)
+    with pool.session("olt-1", connect) as first:
+        first.discover_unprovisioned()
+    pool.forget()
+    try:
+        # Freed, their SSH channels would send a close through the parent's connection.
+        assert any(
+            kept[0] is first for inherited in sessions._INHERITED for kept in inherited.values()
+        )
+    finally:
+        sessions._INHERITED.clear()
+        first.close()
