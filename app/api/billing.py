@@ -21,6 +21,7 @@ from app.models import Charge, ChargeStatus, Customer, PaymentBooklet
 from app.security import permissions as p
 from app.services import billing
 from app.services.access_log import record_customer_access
+from app.services.clock import local_today
 
 
 def _d(value: date | None) -> str | None:
@@ -29,7 +30,7 @@ def _d(value: date | None) -> str | None:
 
 def charge_json(charge: Charge, today: date | None = None) -> dict:
     """A charge as the API shows it; money as strings with two decimals."""
-    today = today or date.today()
+    today = today or local_today()
     return {
         "id": charge.id,
         "customer_id": charge.customer_id,

@@ -10,8 +10,6 @@ in :mod:`app.services.billing`; these views parse the form, call it and render.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -29,6 +27,7 @@ from app.models import (
 from app.security import permissions as p
 from app.services import billing
 from app.services.access_log import record_customer_access
+from app.services.clock import local_today
 from app.services.errors import DomainError, NotFoundError
 from app.views import subscriptions as _subscriptions  # noqa: F401 - see the registry below
 from app.views.action_forms import posted, quiet, refused, submit
@@ -100,7 +99,7 @@ def render_finance_tab(customer: Customer) -> str:
             if k not in ("status", "due_from", "due_to", "tab")
         },
         statuses=[(s.value, enum_label(s)) for s in ChargeStatus],
-        today=date.today(),
+        today=local_today(),
         can_receive=user_can(RECEIVE_PAYMENT),
         can_booklets=user_can(MANAGE_BOOKLETS),
         can_due_day=user_can(CHANGE_DUE_DAY),
@@ -218,7 +217,7 @@ class BillingActionsView(BaseView):
 
         charge = db.session.get(Charge, charge_id) or abort(404)
         values, errors, done = submit(
-            {"amount": _money_input(charge.amount), "paid_on": date.today().isoformat()},
+            {"amount": _money_input(charge.amount), "paid_on": local_today().isoformat()},
             lambda v: billing.mark_charge_paid(charge.id, v.get("amount"), v.get("paid_on")),
             lambda _paid: _l("Payment recorded."),
             lambda _paid: redirect(finance_url(charge.customer_id)),

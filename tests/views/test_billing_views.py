@@ -118,6 +118,8 @@ def test_receive_a_payment(login_as, db_session):
     client = login_as("financeiro")
     form = _page(client.get(f"/billing/actions/charges/{charge.id}/pay"))
     assert 'value="99,90"' in form
+    # Paid today, the ISP's today (a UTC server is a day ahead late in the evening).
+    assert f'value="{local_today().isoformat()}"' in form
 
     response = client.post(
         f"/billing/actions/charges/{charge.id}/pay",
