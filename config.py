@@ -126,6 +126,18 @@ def _radius_number(name: str, kind: type[int] | type[float], what: str) -> int |
         raise ConfigError(f"{name} must be {what}, not {value!r}.") from None
 
 
+def _rate_limit(name: str, default: str) -> str:
+    """A rate-limit setting (``10 per hour``), checked when the app is built."""
+    from limits import parse
+
+    value = os.environ.get(name, "").strip() or default
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigError(f"{name} must read like '10 per hour', not {value!r}.") from None
+    return value
+
+
 class Config:
     """Configuration for the Flask app and Flask-AppBuilder, built from the environment."""
 
@@ -214,6 +226,10 @@ class Config:
 
         # --- ONU jobs: the RQ queue of device work; web and workers must agree on it.
         self.ONU_JOB_QUEUE = os.environ.get("ONU_JOB_QUEUE", "").strip() or "network"
+
+        # --- Second-step login: wrong codes one account may receive before its second
+        # step is refused for the rest of the window (app.services.two_factor).
+        self.TOTP_WRONG_CODE_LIMIT = _rate_limit("TOTP_WRONG_CODE_LIMIT", "10 per hour")
 
         # --- OLT sessions: how long an RQ worker keeps an idle SSH session to an OLT
         # for the next job (app.drivers.olt.sessions). Below the OLTs' own idle logout.
