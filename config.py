@@ -24,9 +24,7 @@ class ConfigError(RuntimeError):
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on", "s", "sim"}
+    return default if value is None else switched_on(value)
 
 
 def _development() -> bool:
@@ -116,14 +114,23 @@ def seconds_list(value: str) -> list[int]:
     return [int(part) for part in value.split(",") if part.strip()]
 
 
-def _radius_number(name: str, kind: type[int] | type[float], what: str) -> int | float:
+def _number(name: str, default: float, kind: type[int] | type[float], what: str,
+            minimum: float | None = None) -> int | float:
+    """A number from the environment, or ``default``; a ConfigError naming it if bad."""
     value = os.environ.get(name)
     if value is None:
-        return RADIUS_DEFAULTS[name]
+        return default
     try:
-        return kind(value)
+        number = kind(value)
     except ValueError:
-        raise ConfigError(f"{name} must be {what}, not {value!r}.") from None
+        number = None
+    if number is None or (minimum is not None and number < minimum):
+        raise ConfigError(f"{name} must be {what}, not {value!r}.")
+    return number
+
+
+def _radius_number(name: str, kind: type[int] | type[float], what: str) -> int | float:
+    return _number(name, RADIUS_DEFAULTS[name], kind, what)
 
 
 def _rate_limit(name: str, default: str) -> str:
@@ -233,10 +240,9 @@ class Config:
 
         # --- OLT sessions: how long an RQ worker keeps an idle SSH session to an OLT
         # for the next job (app.drivers.olt.sessions). Below the OLTs' own idle logout.
-        idle = os.environ.get("OLT_SESSION_IDLE", "60").strip()
-        if not idle.replace(".", "", 1).isdigit():
-            raise ConfigError(f"OLT_SESSION_IDLE must be a number of seconds, not {idle!r}.")
-        self.OLT_SESSION_IDLE = float(idle)
+        self.OLT_SESSION_IDLE = _number(
+            "OLT_SESSION_IDLE", 60.0, float, "a number of seconds", minimum=0
+        )
 
         # --- Demo network: OLT simulator ports used by the demo data.
         self.OLT_SIM_HOST = os.environ.get("OLT_SIM_HOST", "127.0.0.1")

@@ -123,6 +123,7 @@ def run_due_command(every: int | None) -> None:
         for area, count in run_due_work().items():
             click.echo(f"{area}: {count}")
         return
+
     def report(done: dict[str, int]) -> None:
         # The log of make run: a line when a round did something.
         if any(done.values()):

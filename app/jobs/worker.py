@@ -22,9 +22,10 @@ Run it with::
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
-from rq.worker import Worker, WorkerStatus
+from rq.worker import SHUTDOWN_SIGNAL, Worker, WorkerStatus
 from rq.worker.worker_classes import SimpleWorker
 
 logger = logging.getLogger(__name__)
@@ -51,12 +52,13 @@ class PanelWorker(Worker):
                 engine.dispose()
         self.in_process_queues = frozenset({app.config.get("ONU_JOB_QUEUE", "network")})
         idle = float(app.config["OLT_SESSION_IDLE"])
-        pool = keep_olt_sessions(idle)
+        self._sessions = keep_olt_sessions(idle)
         # Sessions left idle are logged out while the worker waits for jobs, not only
         # when the next job for their OLT comes (see SessionPool.close_idle).
         self._stop_reaper = threading.Event()
         threading.Thread(
-            target=_reap_idle_sessions, args=(pool, max(idle / 2, 1.0), self._stop_reaper),
+            target=_reap_idle_sessions,
+            args=(self._sessions, max(idle / 2, 1.0), self._stop_reaper),
             name="olt-session-reaper", daemon=True,
         ).start()
 
@@ -69,7 +71,7 @@ class PanelWorker(Worker):
         self.perform_job(job, queue)
         self.set_state(WorkerStatus.IDLE)
 
-    def kill_horse(self, sig=None) -> None:
+    def kill_horse(self, sig: signal.Signals = SHUTDOWN_SIGNAL) -> None:
         """Kill the work-horse, if there is one.
 
         A job running in this process has none, and RQ's kill of "horse 0" would be
@@ -79,10 +81,7 @@ class PanelWorker(Worker):
         if not self.horse_pid:
             self.log.warning("stop requested for a job running in the worker: not killed")
             return
-        if sig is None:
-            super().kill_horse()
-        else:
-            super().kill_horse(sig)
+        super().kill_horse(sig)
 
     def get_heartbeat_ttl(self, job) -> int:
         # While a job runs in this process nobody beats the worker's heart: the key
@@ -95,11 +94,8 @@ class PanelWorker(Worker):
         """The forked horse: leave the parent's sockets to the parent, then work."""
         from app.extensions import db
         from app.jobs import _app
-        from app.services.onus import kept_olt_sessions
 
-        pool = kept_olt_sessions()
-        if pool is not None:
-            pool.forget()
+        self._sessions.forget()
         with _app().app_context():
             for engine in db.engines.values():
                 # The pooled connections the parent opened for in-process jobs stay
@@ -109,13 +105,10 @@ class PanelWorker(Worker):
 
     def teardown(self) -> None:
         """Log out of the kept OLT sessions when the worker stops."""
-        from app.services.onus import kept_olt_sessions
-
         super().teardown()
-        pool = kept_olt_sessions()
-        if pool is not None and not self.is_horse:
+        if not self.is_horse:
             self._stop_reaper.set()
-            pool.close_all()
+            self._sessions.close_all()
 
 
 def _reap_idle_sessions(pool, every: float, stop: threading.Event) -> None:

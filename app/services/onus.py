@@ -190,11 +190,6 @@ def keep_olt_sessions(idle_timeout: float) -> SessionPool:
     return _sessions
 
 
-def kept_olt_sessions() -> SessionPool | None:
-    """The pool of kept sessions of this process, if it keeps them."""
-    return _sessions
-
-
 @contextmanager
 def olt_session(olt: Olt) -> Iterator[OltDriver]:
     """An open session on ``olt`` for one job: a kept one when this process keeps them.

@@ -97,10 +97,9 @@ class SessionPool:
         """Drop every kept session without logging out.
 
         For a forked child: the sessions belong to the parent, whose SSH threads did
-        not come along; closing (or freeing) them here would cut the parent's
-        sessions. The lock is
-        made anew, not taken: another thread of the parent may have held it at the fork,
-        and only the forking thread exists in the child.
+        not come along; closing (or freeing) them here would cut the parent's sessions.
+        The lock is made anew, not taken: another thread of the parent may have held it
+        at the fork, and only the forking thread exists in the child.
         """
         # Freed, a driver's SSH channel would send its close through the parent's
         # connection (paramiko closes channels on garbage collection), cutting the
